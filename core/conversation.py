@@ -1,0 +1,58 @@
+"""The conversation: who said what, when, with the persona and title that go with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Role = Literal["user", "assistant", "system"]
+ROLES: tuple[Role, ...] = ("user", "assistant", "system")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC, to the second (transcripts store whole seconds)."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class Message:
+    """One turn. ``system`` messages are notes shown to the user, never sent to the model."""
+
+    role: Role
+    content: str
+    created_at: datetime = field(default_factory=utc_now)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Conversation:
+    """An ordered list of messages with the persona that leads the bot's context."""
+
+    messages: list[Message] = field(default_factory=list)
+    persona: str = ""
+    title: str = ""
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+
+    def add(self, role: Role, content: str, meta: dict[str, Any] | None = None) -> Message:
+        """Append a message and return it."""
+        message = Message(role=role, content=content, meta=dict(meta or {}))
+        self.messages.append(message)
+        self.updated_at = message.created_at
+        if not self.title and role == "user":
+            self.title = default_title(content)
+        return message
+
+    def dialogue(self) -> list[Message]:
+        """The user and assistant turns, in order: what the model may see."""
+        return [m for m in self.messages if m.role in ("user", "assistant")]
+
+
+def default_title(first_user_message: str, max_chars: int = 60) -> str:
+    """A title from the first user message: its first line, shortened at a word."""
+    line = " ".join(first_user_message.split())
+    if len(line) <= max_chars:
+        return line
+    cut = line[:max_chars].rsplit(" ", 1)[0] or line[:max_chars]
+    return cut + "…"

@@ -1,0 +1,86 @@
+"""The one interface every inference engine implements, and the values it exchanges.
+
+An engine is created cheaply (no heavy imports), then ``load`` runs in the worker thread,
+imports what it needs, and reports progress through a plain callback. ``generate`` turns a
+conversation into a reply; it calls ``on_text`` with each new piece of text when the settings
+allow streaming, and checks ``stop`` at every decoding step.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from core.context import ContextWindow, Turn
+from core.settings import GenerationSettings
+
+ProgressCallback = Callable[[int, str], None]
+"""``progress(percent, text)``: percent in 0..100."""
+
+TextCallback = Callable[[str], None]
+"""``on_text(delta)``: a newly decoded piece of the reply."""
+
+
+class EngineError(Exception):
+    """A model could not be loaded or used; the message is shown to the user as it is."""
+
+
+class GenerationCancelled(Exception):
+    """``stop`` was set while a reply was being generated."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the app shows about a loaded model."""
+
+    model_id: str
+    path: str
+    architecture: str
+    engine: str
+    context_limit: int
+    parameters: int
+    load_s: float
+    generation_defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A finished reply and how it was made."""
+
+    text: str
+    tokens: int
+    reply_s: float
+    first_token_s: float | None
+    context: ContextWindow
+    engine: str
+
+    def meta(self) -> dict[str, Any]:
+        """What a transcript stores about the reply."""
+        return {"reply_s": round(self.reply_s, 3), "tokens": self.tokens, "engine": self.engine}
+
+
+class Engine(Protocol):
+    """A loaded (or loadable) model that turns dialogue into replies."""
+
+    name: str
+
+    def load(self, progress: ProgressCallback) -> ModelInfo:
+        """Load tokenizer and weights; called once, in the worker thread."""
+        ...
+
+    def fit(self, turns: Sequence[Turn], persona: str = "") -> ContextWindow:
+        """The model input these turns produce, within the context window."""
+        ...
+
+    def generate(
+        self,
+        turns: Sequence[Turn],
+        settings: GenerationSettings,
+        on_text: TextCallback,
+        stop: threading.Event,
+        persona: str = "",
+    ) -> Reply:
+        """Generate a reply to the newest turn; raises ``GenerationCancelled`` on stop."""
+        ...

@@ -1,0 +1,233 @@
+"""The reference engine: any supported model through Hugging Face transformers, in fp32.
+
+torch and transformers are imported inside ``load`` so that importing this module costs
+nothing and the window can appear before the ~6 s of heavy imports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from core.context import ContextWindow, Turn, fit_context
+from core.engines.base import (
+    EngineError,
+    GenerationCancelled,
+    ModelInfo,
+    ProgressCallback,
+    Reply,
+    TextCallback,
+)
+from core.models import ModelFolder
+from core.settings import GenerationSettings, streams
+
+if TYPE_CHECKING:
+    import torch
+
+log = logging.getLogger(__name__)
+
+CAUSAL_MAX_NEW_TOKENS = 256
+
+
+class TransformersEngine:
+    """Runs a model with ``model.generate``; the reference every other engine is checked against."""
+
+    name = "transformers"
+
+    def __init__(self, folder: ModelFolder, threads: int) -> None:
+        self.folder = folder
+        self.threads = threads
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._defaults: dict[str, Any] = {}
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, progress: ProgressCallback) -> ModelInfo:
+        started = time.perf_counter()
+        progress(2, "Starting the inference library…")
+        import torch
+        import transformers
+
+        torch.set_num_threads(self.threads)
+        transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+        progress(30, "Reading the tokenizer…")
+        path = str(self.folder.path)
+        try:
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(
+                path, local_files_only=True
+            )
+            progress(40, "Loading the weights…")
+            auto = (
+                transformers.AutoModelForSeq2SeqLM
+                if self.folder.is_seq2seq
+                else transformers.AutoModelForCausalLM
+            )
+            model = auto.from_pretrained(path, local_files_only=True, dtype=torch.float32)
+        except Exception as error:  # noqa: BLE001 - corrupt files fail in many ways
+            raise EngineError(
+                f"The model in {self.folder.path} could not be loaded: {error}"
+            ) from error
+        progress(85, "Copying the weights into memory…")
+        keep_weights_in_ram(model)
+        model.eval()
+        self._model = model
+        self._defaults = model.generation_config.to_diff_dict()
+        progress(100, "Ready")
+        parameters = sum(p.numel() for p in model.parameters())
+        return ModelInfo(
+            model_id=self.folder.model_id,
+            path=path,
+            architecture=self.folder.architecture,
+            engine=self.name,
+            context_limit=self.folder.context_limit,
+            parameters=parameters,
+            load_s=time.perf_counter() - started,
+            generation_defaults=dict(self._defaults),
+        )
+
+    # -- context ---------------------------------------------------------------------------
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` without special tokens."""
+        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids
+
+    def fit(self, turns: Sequence[Turn], persona: str = "") -> ContextWindow:
+        if self._tokenizer is None:
+            raise EngineError("The model is not loaded yet.")
+        if self.folder.is_seq2seq:
+            return fit_context(
+                turns, self.encode, self.folder.context_limit, self._tokenizer.eos_token_id, persona
+            )
+        return self._fit_chat_template(turns, persona)
+
+    def _fit_chat_template(self, turns: Sequence[Turn], persona: str) -> ContextWindow:
+        """Causal models: newest turns whose chat-templated prompt leaves room for a reply."""
+        budget = max(16, self.folder.context_limit - CAUSAL_MAX_NEW_TOKENS)
+        if self._tokenizer.chat_template is None:
+            raise EngineError(f"The model in {self.folder.path} has no chat template.")
+        best: list[int] = []
+        kept = 0
+        for count in range(1, len(turns) + 1):
+            ids = self._template(turns[-count:], persona)
+            if len(ids) > budget:
+                break
+            best, kept = ids, count
+        if not kept:
+            best = self._template(turns[-1:], persona)[-budget:]
+            return ContextWindow(best, budget, len(turns), 1, truncated_newest=True)
+        return ContextWindow(best, budget, len(turns), kept)
+
+    def _template(self, turns: Sequence[Turn], persona: str) -> list[int]:
+        messages = [{"role": "system", "content": persona}] if persona.strip() else []
+        messages += [{"role": t.role, "content": t.text} for t in turns]
+        ids = self._tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=True, return_dict=True
+        )["input_ids"]
+        return list(ids)
+
+    # -- generation ------------------------------------------------------------------------
+    def generate(
+        self,
+        turns: Sequence[Turn],
+        settings: GenerationSettings,
+        on_text: TextCallback,
+        stop: threading.Event,
+        persona: str = "",
+    ) -> Reply:
+        import torch
+        from transformers import StoppingCriteriaList
+
+        if self._model is None:
+            raise EngineError("The model is not loaded yet.")
+        window = self.fit(turns, persona)
+        kwargs = settings.overrides()
+        if not self.folder.is_seq2seq:
+            kwargs.pop("encoder_no_repeat_ngram_size", None)
+            kwargs["max_new_tokens"] = kwargs.pop("max_length", CAUSAL_MAX_NEW_TOKENS)
+        effective = settings.merged_over(self._defaults)
+        started = time.perf_counter()
+        streamer = DeltaStreamer(self._tokenizer, on_text, skip_prompt=not self.folder.is_seq2seq)
+        input_ids = torch.tensor([window.input_ids], dtype=torch.long)
+        with torch.inference_mode():
+            output = self._model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.ones_like(input_ids),
+                stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]),
+                streamer=streamer if streams(effective) else None,
+                **kwargs,
+            )
+        if stop.is_set():
+            raise GenerationCancelled()
+        new_tokens = output[0] if self.folder.is_seq2seq else output[0, input_ids.shape[1] :]
+        text = self._tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        special = set(self._tokenizer.all_special_ids)
+        return Reply(
+            text=text,
+            tokens=sum(1 for t in new_tokens.tolist() if t not in special),
+            reply_s=time.perf_counter() - started,
+            first_token_s=(streamer.first_text_at - started) if streamer.first_text_at else None,
+            context=window,
+            engine=self.name,
+        )
+
+
+class StopOnEvent:
+    """A ``StoppingCriteria`` that ends generation (beam search too) once ``stop`` is set."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **_: Any) -> torch.Tensor:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.stop.is_set(), dtype=torch.bool)
+
+
+class DeltaStreamer:
+    """A transformers streamer that calls ``on_text`` with each new piece of decoded text.
+
+    It runs inside ``generate`` on the worker thread, so no queue or extra thread is needed.
+    Text ending in an incomplete UTF-8 sequence is held back until the next token completes it.
+    """
+
+    def __init__(self, tokenizer: Any, on_text: TextCallback, skip_prompt: bool) -> None:
+        self.tokenizer = tokenizer
+        self.on_text = on_text
+        self.skip_first = True  # the prompt (causal) or the decoder start token (seq2seq)
+        self.skip_prompt = skip_prompt
+        self.ids: list[int] = []
+        self.sent = ""
+        self.first_text_at: float | None = None
+
+    def put(self, value: torch.Tensor) -> None:
+        if self.skip_first:
+            self.skip_first = False
+            return
+        self.ids.extend(int(v) for v in value.reshape(-1).tolist())
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=True).lstrip()
+        if text.endswith("\ufffd") or not text.startswith(self.sent):
+            return
+        delta = text[len(self.sent) :]
+        if delta:
+            if self.first_text_at is None:
+                self.first_text_at = time.perf_counter()
+            self.sent = text
+            self.on_text(delta)
+
+    def end(self) -> None:
+        return None
+
+
+def keep_weights_in_ram(model: Any) -> None:
+    """Replace memory-mapped weight storage by private copies (mmap gave 3-10x swings here)."""
+    import torch
+
+    with torch.no_grad():
+        for tensor in list(model.parameters()) + list(model.buffers()):
+            storage = tensor.untyped_storage()
+            if storage.filename is not None:  # mapped from a file
+                tensor.data = tensor.data.clone()

@@ -1,0 +1,1 @@
+"""Confab's test suite."""
