@@ -1,0 +1,30 @@
+"""Engine choice: which engine runs a model, and how many CPU threads it may use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from core.engines.base import Engine, EngineError
+from core.models import ModelFolder
+
+EngineChoice = Literal["auto", "transformers", "fast"]
+ENGINE_CHOICES: tuple[EngineChoice, ...] = ("auto", "transformers", "fast")
+
+
+def default_threads() -> int:
+    """CPU threads for inference: all cores but one on larger machines, so the GUI stays smooth."""
+    cores = os.cpu_count() or 1
+    return cores if cores <= 2 else cores - 1
+
+
+def create_engine(
+    choice: EngineChoice, folder: ModelFolder, data_dir: Path, threads: int
+) -> Engine:
+    """An engine for ``folder``; nothing heavy is imported until its ``load``."""
+    if choice not in ENGINE_CHOICES:
+        raise EngineError(f"Unknown engine '{choice}'; choose one of {', '.join(ENGINE_CHOICES)}.")
+    from core.engines.transformers_engine import TransformersEngine
+
+    return TransformersEngine(folder, threads)
