@@ -1,0 +1,100 @@
+"""The app's remembered choices, stored as an INI file in the data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from core.engines import ENGINE_CHOICES, EngineChoice, default_threads
+from core.settings import DEFAULT_PRESET, PRESETS, GenerationSettings
+
+MAX_RECENT_FILES = 10
+
+
+class AppSettings:
+    """Typed access to ``<data-dir>/settings.ini``; bad values fall back to defaults."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "settings.ini"
+        self._store = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def _str(self, key: str, default: str = "") -> str:
+        value = self._store.value(key, default)
+        return value if isinstance(value, str) else default
+
+    @property
+    def model(self) -> str:
+        """The last model chosen (hub id or folder), or "" for the default."""
+        return self._str("model/reference")
+
+    @model.setter
+    def model(self, reference: str) -> None:
+        self._store.setValue("model/reference", reference)
+
+    @property
+    def engine(self) -> EngineChoice:
+        value = self._str("model/engine", "auto")
+        for choice in ENGINE_CHOICES:
+            if value == choice:
+                return choice
+        return "auto"
+
+    @engine.setter
+    def engine(self, choice: EngineChoice) -> None:
+        self._store.setValue("model/engine", choice)
+
+    @property
+    def threads(self) -> int:
+        try:
+            value = int(str(self._store.value("model/threads", 0)))
+        except ValueError:
+            value = 0
+        return value if value > 0 else default_threads()
+
+    @threads.setter
+    def threads(self, count: int) -> None:
+        self._store.setValue("model/threads", count)
+
+    @property
+    def preset(self) -> str:
+        value = self._str("generation/preset", DEFAULT_PRESET)
+        return value if value in PRESETS else DEFAULT_PRESET
+
+    @preset.setter
+    def preset(self, name: str) -> None:
+        self._store.setValue("generation/preset", name)
+
+    @property
+    def generation(self) -> GenerationSettings:
+        return PRESETS[self.preset]
+
+    @property
+    def recent_files(self) -> list[str]:
+        value = self._store.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return []
+        return [str(v) for v in value if isinstance(v, str) and v][:MAX_RECENT_FILES]
+
+    @recent_files.setter
+    def recent_files(self, paths: list[str]) -> None:
+        self._store.setValue("files/recent", paths[:MAX_RECENT_FILES])
+
+    def add_recent_file(self, path: str) -> None:
+        """Put ``path`` first in Open Recent."""
+        self.recent_files = [path] + [p for p in self.recent_files if p != path]
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self._store.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._store.setValue("window/geometry", value)
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self._store.sync()

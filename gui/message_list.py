@@ -1,0 +1,268 @@
+"""The message list: a list model over the conversation and a delegate drawing chat bubbles.
+
+Text is always laid out as plain text (``QTextLayout``), so markup in a message is shown
+literally and never interpreted. While a reply is being generated, the model holds one extra
+row at the end: a typing indicator, or the text streamed so far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPalette, QTextLayout, QTextOption
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from core.conversation import Message
+
+RoleRole = Qt.ItemDataRole.UserRole + 1
+TimeRole = Qt.ItemDataRole.UserRole + 2
+PendingRole = Qt.ItemDataRole.UserRole + 3
+TYPING_TEXT = "typing…"
+
+Index = QModelIndex | QPersistentModelIndex
+TextSize = tuple[float, float]  # width, height
+
+
+@dataclass
+class PendingReply:
+    """The bot reply being generated: empty text means the typing indicator is shown."""
+
+    text: str = ""
+
+
+class MessageListModel(QAbstractListModel):
+    """Rows are the conversation's messages, plus the pending reply while one is generated."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._messages: list[Message] = []
+        self._pending: PendingReply | None = None
+
+    # -- Qt model interface --------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
+        if parent.isValid():
+            return 0
+        return len(self._messages) + (1 if self._pending is not None else 0)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
+            return None
+        if index.row() == len(self._messages):
+            assert self._pending is not None
+            values: dict[int, object] = {
+                Qt.ItemDataRole.DisplayRole: self._pending.text or TYPING_TEXT,
+                RoleRole: "assistant",
+                TimeRole: "",
+                PendingRole: True,
+            }
+            return values.get(role)
+        message = self._messages[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return message.content
+        if role == RoleRole:
+            return message.role
+        if role == TimeRole:
+            return message.created_at.astimezone().strftime("%H:%M")
+        if role == PendingRole:
+            return False
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        return None
+
+    # -- changes from the main window ----------------------------------------------------------
+    def set_messages(self, messages: list[Message]) -> None:
+        """Show ``messages`` (the list is shared with the conversation, not copied)."""
+        self.beginResetModel()
+        self._messages = messages
+        self._pending = None
+        self.endResetModel()
+
+    def message_appended(self) -> None:
+        """Tell views that the conversation's list grew by one message at the end."""
+        row = len(self._messages) - 1
+        if self._pending is not None:
+            # The finished reply takes the pending row's place.
+            self._pending = None
+            index = self.index(row)
+            self.dataChanged.emit(index, index)
+            return
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.endInsertRows()
+
+    def start_pending(self) -> None:
+        """Add the typing indicator row."""
+        if self._pending is not None:
+            return
+        row = len(self._messages)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._pending = PendingReply()
+        self.endInsertRows()
+
+    def append_pending_text(self, delta: str) -> None:
+        """Add streamed text to the pending reply; only that row is updated."""
+        if self._pending is None:
+            return
+        self._pending.text += delta
+        index = self.index(len(self._messages))
+        self.dataChanged.emit(index, index)
+
+    def end_pending(self) -> None:
+        """Remove the pending row (stopped or failed reply)."""
+        if self._pending is None:
+            return
+        row = len(self._messages)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        self._pending = None
+        self.endRemoveRows()
+
+    @property
+    def has_pending(self) -> bool:
+        return self._pending is not None
+
+
+class BubbleDelegate(QStyledItemDelegate):
+    """Draws a message as a wrapped bubble: the user's on the right, the bot's on the left."""
+
+    MARGIN = 8
+    PADDING = 10
+    MAX_BUBBLE_FRACTION = 0.75
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout_cache: dict[tuple[str, int, str], TextSize] = {}
+
+    def _bubble_width(self, option: QStyleOptionViewItem) -> int:
+        return max(80, int(option.rect.width() * self.MAX_BUBBLE_FRACTION) - 2 * self.PADDING)
+
+    def _layout(self, text: str, option: QStyleOptionViewItem, width: int) -> QTextLayout:
+        layout = QTextLayout(text, option.font)
+        text_option = QTextOption()
+        text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(text_option)
+        layout.beginLayout()
+        height = 0.0
+        while True:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            line.setPosition(QPointF(0, height))
+            height += line.height()
+        layout.endLayout()
+        return layout
+
+    def _text_size(self, text: str, option: QStyleOptionViewItem) -> TextSize:
+        width = self._bubble_width(option)
+        key = (text, width, option.font.key())
+        cached = self._layout_cache.get(key)
+        if cached is None:
+            layout = self._layout(text, option, width)
+            rect = layout.boundingRect()
+            natural = max((layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount())), default=0.0)
+            cached = (min(float(width), natural), rect.height())
+            if len(self._layout_cache) > 20000:
+                self._layout_cache.clear()
+            self._layout_cache[key] = cached
+        return cached
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:  # noqa: N802
+        self.initStyleOption(option, index)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        _, height = self._text_size(text, option)
+        time_height = QFontMetricsF(option.font).height() * 0.8
+        return QSize(option.rect.width(), int(height + time_height + 2 * self.PADDING + self.MARGIN))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        self.initStyleOption(option, index)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        role = str(index.data(RoleRole))
+        pending = bool(index.data(PendingRole))
+        width, height = self._text_size(text, option)
+        time_text = str(index.data(TimeRole) or "")
+        metrics = QFontMetricsF(option.font)
+        width = max(width, metrics.horizontalAdvance(time_text) * 0.8)
+        bubble_w = width + 2 * self.PADDING
+        bubble_h = height + metrics.height() * 0.8 + 2 * self.PADDING
+        rect = option.rect
+        if role == "user":
+            left = rect.right() - self.MARGIN - bubble_w
+        elif role == "system":
+            left = rect.left() + (rect.width() - bubble_w) / 2
+        else:
+            left = rect.left() + self.MARGIN
+        bubble = QRectF(left, rect.top() + self.MARGIN / 2, bubble_w, bubble_h)
+
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if role == "user":
+            fill, ink = QColor("#2f6fde"), QColor("white")
+        elif role == "system":
+            fill, ink = QColor("#fff4d6"), QColor("#5a4a1a")
+        else:
+            fill, ink = QColor("#e9ebef"), QColor("#1d1f23")
+        if selected:
+            fill = palette.color(QPalette.ColorRole.Highlight)
+            ink = palette.color(QPalette.ColorRole.HighlightedText)
+
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        path = QPainterPath()
+        path.addRoundedRect(bubble, 12, 12)
+        painter.fillPath(path, fill)
+        painter.setPen(ink)
+        if pending and text == TYPING_TEXT:
+            option.font.setItalic(True)
+        layout = self._layout(text, option, self._bubble_width(option))
+        layout.draw(painter, QPointF(bubble.left() + self.PADDING, bubble.top() + self.PADDING))
+        small = QColor(ink)
+        small.setAlpha(150)
+        painter.setPen(small)
+        time_font = option.font
+        time_font.setPointSizeF(max(6.0, option.font.pointSizeF() * 0.8))
+        painter.setFont(time_font)
+        time_rect = QRectF(
+            bubble.left() + self.PADDING,
+            bubble.bottom() - self.PADDING - metrics.height() * 0.8,
+            bubble_w - 2 * self.PADDING,
+            metrics.height() * 0.8,
+        )
+        painter.drawText(time_rect, int(Qt.AlignmentFlag.AlignRight), time_text)
+        painter.restore()
+
+
+class MessageListView(QListView):
+    """The list view configured for chat: smooth scrolling, selectable, rows of varying height."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(BubbleDelegate(self))
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(200)
+        self.setWordWrap(True)
+        self.setUniformItemSizes(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAccessibleName("Messages")
+
+    def selected_text(self) -> str:
+        """The selected messages' text, in conversation order, separated by blank lines."""
+        rows = sorted(index.row() for index in self.selectionModel().selectedIndexes())
+        model = self.model()
+        return "\n\n".join(str(model.index(row, 0).data()) for row in rows)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.scheduleDelayedItemsLayout()
+

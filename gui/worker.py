@@ -1,0 +1,210 @@
+"""The model worker: a QObject living in its own QThread that owns the engine.
+
+Commands arrive as queued signals from the GUI thread (``load``, ``generate``, ``plan_download``,
+``download``); results leave as signals. The worker never touches a widget. Stopping is a
+``threading.Event`` the GUI thread sets directly, so it takes effect at the next decoding step
+instead of waiting behind the busy event queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from core.context import Turn
+from core.engines import EngineChoice, create_engine
+from core.engines.base import Engine, EngineError, GenerationCancelled, ModelInfo
+from core.models import (
+    DownloadCancelled,
+    DownloadPlan,
+    ModelError,
+    ModelNotCached,
+    download,
+    plan_download,
+    resolve,
+)
+from core.settings import GenerationSettings
+
+log = logging.getLogger(__name__)
+
+
+class LoadCancelled(Exception):
+    """The app is closing while a model loads."""
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """A snapshot of what the GUI asks for: the dialogue so far and the settings."""
+
+    request_id: int
+    turns: tuple[Turn, ...]
+    settings: GenerationSettings = field(default_factory=GenerationSettings)
+    persona: str = ""
+
+
+class ChatWorker(QObject):
+    """Loads a model and generates replies in the thread it has been moved to."""
+
+    load_progress = Signal(int, str)
+    loaded = Signal(object)  # ModelInfo
+    load_failed = Signal(str)
+    model_missing = Signal(str)  # hub id not in the local cache
+    download_planned = Signal(object)  # DownloadPlan
+    download_plan_failed = Signal(str)
+    download_progress = Signal(object, object)  # done bytes, total bytes (may exceed 2**31)
+    download_finished = Signal(str)  # folder
+    download_failed = Signal(str)
+    download_cancelled = Signal()
+    context_measured = Signal(object)  # ContextWindow
+    reply_delta = Signal(int, str)
+    reply_finished = Signal(int, object)  # request id, Reply
+    reply_failed = Signal(int, str)
+    reply_cancelled = Signal(int)
+
+    def __init__(self, data_dir: Path, engine_choice: EngineChoice, threads: int) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.engine_choice: EngineChoice = engine_choice
+        self.threads = threads
+        self.stop_event = threading.Event()
+        self.download_cancel = threading.Event()
+        self.closing = threading.Event()
+        self.engine: Engine | None = None
+        self.info: ModelInfo | None = None
+
+    # -- loading -----------------------------------------------------------------------------
+    @Slot(str)
+    def load(self, reference: str) -> None:
+        """Resolve ``reference`` without network access and load it with the chosen engine."""
+        self.engine, self.info = None, None
+        self.load_progress.emit(0, "Looking for the model…")
+        try:
+            folder = resolve(reference)
+            engine = create_engine(self.engine_choice, folder, self.data_dir, self.threads)
+            info = engine.load(self._report_load_progress)
+        except ModelNotCached as missing:
+            self.model_missing.emit(missing.repo_id)
+            return
+        except LoadCancelled:
+            return
+        except (ModelError, EngineError) as error:
+            log.warning("loading %s failed: %s", reference, error)
+            self.load_failed.emit(str(error))
+            return
+        except Exception as error:  # noqa: BLE001 - any failure must reach the user, not kill the thread
+            log.exception("loading %s failed", reference)
+            self.load_failed.emit(f"{reference} could not be loaded: {error}")
+            return
+        self.engine, self.info = engine, info
+        log.info("loaded %s with %s in %.2f s", info.model_id, info.engine, info.load_s)
+        self.loaded.emit(info)
+
+    def _report_load_progress(self, percent: int, text: str) -> None:
+        if self.closing.is_set():
+            raise LoadCancelled()
+        self.load_progress.emit(percent, text)
+
+    # -- downloading -------------------------------------------------------------------------
+    @Slot(str)
+    def plan_download(self, repo_id: str) -> None:
+        """Ask the hub what a download of ``repo_id`` would fetch (network)."""
+        try:
+            self.download_planned.emit(plan_download(repo_id))
+        except ModelError as error:
+            self.download_plan_failed.emit(str(error))
+
+    @Slot(object)
+    def download(self, plan: DownloadPlan) -> None:
+        """Download the planned files; then load the model."""
+        self.download_cancel.clear()
+        try:
+            folder = download(plan, self.download_progress.emit, self.download_cancel)
+        except DownloadCancelled:
+            self.download_cancelled.emit()
+            return
+        except Exception as error:  # noqa: BLE001 - network errors come in many types
+            log.warning("download of %s failed: %s", plan.repo_id, error)
+            self.download_failed.emit(f"Downloading {plan.repo_id} failed: {error}")
+            return
+        self.download_finished.emit(str(folder.path))
+        self.load(plan.repo_id)
+
+    # -- replies -----------------------------------------------------------------------------
+    @Slot(object)
+    def measure(self, request: GenerateRequest) -> None:
+        """Report how much of the conversation fits in the model's context window."""
+        if self.engine is None or not request.turns:
+            return
+        try:
+            self.context_measured.emit(self.engine.fit(request.turns, request.persona))
+        except Exception:  # noqa: BLE001 - the meter is informative only
+            log.exception("measuring the context failed")
+
+    @Slot(object)
+    def generate(self, request: GenerateRequest) -> None:
+        """Generate a reply to the newest turn of ``request``."""
+        if self.engine is None:
+            self.reply_failed.emit(request.request_id, "The model is not loaded.")
+            return
+        if self.stop_event.is_set():
+            self.reply_cancelled.emit(request.request_id)
+            return
+        try:
+            self.context_measured.emit(self.engine.fit(request.turns, request.persona))
+            reply = self.engine.generate(
+                request.turns,
+                request.settings,
+                lambda delta: self.reply_delta.emit(request.request_id, delta),
+                self.stop_event,
+                request.persona,
+            )
+        except GenerationCancelled:
+            self.reply_cancelled.emit(request.request_id)
+            return
+        except Exception as error:  # noqa: BLE001 - report, keep the worker alive
+            log.exception("generation failed")
+            self.reply_failed.emit(request.request_id, f"The reply failed: {error}")
+            return
+        self.reply_finished.emit(request.request_id, reply)
+
+
+class WorkerHost(QObject):
+    """Owns the worker's thread: starts it, forwards commands, and shuts it down."""
+
+    load_requested = Signal(str)
+    generate_requested = Signal(object)
+    measure_requested = Signal(object)
+    plan_download_requested = Signal(str)
+    download_requested = Signal(object)
+
+    def __init__(self, worker: ChatWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread()
+        self.thread.setObjectName("confab-model-worker")
+        worker.moveToThread(self.thread)
+        self.load_requested.connect(worker.load)
+        self.generate_requested.connect(worker.generate)
+        self.measure_requested.connect(worker.measure)
+        self.plan_download_requested.connect(worker.plan_download)
+        self.download_requested.connect(worker.download)
+        self.thread.start()
+
+    def stop_reply(self) -> None:
+        """Ask the running reply to stop at its next decoding step."""
+        self.worker.stop_event.set()
+
+    def shutdown(self, timeout_ms: int = 1500) -> bool:
+        """Stop all work and end the thread; False if it is still busy after ``timeout_ms``."""
+        self.worker.closing.set()
+        self.worker.stop_event.set()
+        self.worker.download_cancel.set()
+        self.thread.quit()
+        finished = self.thread.wait(timeout_ms)
+        if not finished:
+            log.warning("the model worker is still busy after %d ms", timeout_ms)
+        return bool(finished)

@@ -1,0 +1,201 @@
+"""Confab's entry point: flags -> offline environment -> QApplication -> MainWindow -> exec.
+
+torch and transformers are not imported on this path: the window appears first and the heavy
+imports happen in the model worker's thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from core import APP_NAME, __version__
+from core.engines import ENGINE_CHOICES, EngineChoice
+from core.models import DEFAULT_MODEL_ID
+
+SELF_TEST_MESSAGE = "Hello! How are you today?"
+SELF_TEST_TIMEOUT_S = 600
+
+log = logging.getLogger("confab")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Confab: an offline desktop chatbot. Chats with "
+        f"{DEFAULT_MODEL_ID} (or another model) on this computer.",
+    )
+    parser.add_argument("transcript", nargs="?", help="a .confab.json transcript to open")
+    parser.add_argument(
+        "--model",
+        metavar="ID_OR_DIR",
+        help=f"a Hugging Face model id or a model folder (default: the last one used, "
+        f"else {DEFAULT_MODEL_ID}); remembered for next time",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="never access the network (sets HF_HUB_OFFLINE=1)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where Confab keeps settings, logs, autosave and converted models "
+        "(default: the platform's user-data folder)",
+    )
+    parser.add_argument(
+        "--engine", choices=ENGINE_CHOICES, help="inference engine (default: the last one used, else auto)"
+    )
+    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for replies")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start headless, load the model, answer one message, print one JSON line, exit",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    return parser.parse_args(argv)
+
+
+def prepare_environment(args: argparse.Namespace) -> None:
+    """Environment that must be set before Qt or huggingface_hub is imported."""
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.offline:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    if args.self_test:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def process_age_s() -> float:
+    """Seconds since this process started (including the interpreter's own start-up)."""
+    try:
+        import psutil
+
+        return time.time() - psutil.Process().create_time()
+    except Exception:  # noqa: BLE001 - only used for a timing report
+        return time.perf_counter()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    prepare_environment(args)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from core.app_logging import configure_logging
+    from core.paths import bundled_model_dir, default_data_dir, resource_path
+    from gui.app_settings import AppSettings
+    from gui.main_window import LaunchOptions, MainWindow
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("confab")
+    icon = resource_path("icons", "confab-256.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(data_dir, os.W_OK):
+            raise PermissionError(f"{data_dir} is not writable")
+    except OSError as error:
+        message = f"Confab cannot use the data folder {data_dir}: {error}"
+        if args.self_test:
+            print(json.dumps({"ok": False, "error": message}), flush=True)
+        else:
+            QMessageBox.critical(None, APP_NAME, message)
+        return 2
+    configure_logging(data_dir)
+    log.info("%s %s starting; data folder %s", APP_NAME, __version__, data_dir)
+
+    settings = AppSettings(data_dir)
+    if args.model:
+        settings.model = args.model
+    if args.engine:
+        settings.engine = args.engine
+    if args.threads and args.threads > 0:
+        settings.threads = args.threads
+    bundled = bundled_model_dir()
+    reference = settings.model or (str(bundled) if bundled else DEFAULT_MODEL_ID)
+    engine: EngineChoice = settings.engine
+    options = LaunchOptions(
+        data_dir=data_dir,
+        model_reference=reference,
+        engine=engine,
+        threads=settings.threads,
+        offline=bool(args.offline) or os.environ.get("HF_HUB_OFFLINE") == "1",
+    )
+    window = MainWindow(options, settings)
+    if args.self_test:
+        window.setProperty("headless", True)
+        SelfTest(window, app)
+    window.show()
+    if os.environ.get("CONFAB_REPORT_WINDOW_SHOWN") == "1":
+        QTimer.singleShot(0, lambda: print(f"window_shown_s={process_age_s():.3f}", flush=True))
+    QTimer.singleShot(0, window.start_loading)
+    code = app.exec()
+    if window.host.thread.isRunning():
+        # The worker is inside a long library call (e.g. torch's import); nothing of the
+        # user's is in flight (the chat was saved on close), so end without waiting for it.
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+class SelfTest:
+    """Drives the real window headless: wait for the model, send one message, report JSON."""
+
+    def __init__(self, window: Any, app: Any) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.window = window
+        self.app = app
+        self.started = time.perf_counter()
+        self.load_s = 0.0
+        self.sent_at = 0.0
+        window.model_ready.connect(self.on_ready)
+        window.model_failed.connect(self.on_failed)
+        window.reply_shown.connect(self.on_reply)
+        QTimer.singleShot(SELF_TEST_TIMEOUT_S * 1000, lambda: self.on_failed("timed out"))
+
+    def on_ready(self, info: Any) -> None:
+        self.info = info
+        self.load_s = time.perf_counter() - self.started
+        self.sent_at = time.perf_counter()
+        self.window.input_box.setPlainText(SELF_TEST_MESSAGE)
+        self.window.send_message()
+
+    def on_reply(self, reply: Any) -> None:
+        result = {
+            "ok": bool(reply.text.strip()),
+            "model": self.info.model_id,
+            "engine": self.info.engine,
+            "load_s": round(self.load_s, 3),
+            "reply_s": round(time.perf_counter() - self.sent_at, 3),
+            "reply": reply.text,
+        }
+        if not result["ok"]:
+            result["error"] = "the reply was empty"
+        self.finish(result)
+
+    def on_failed(self, message: str) -> None:
+        self.finish({"ok": False, "error": message})
+
+    def finish(self, result: dict[str, Any]) -> None:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        self.window.setWindowModified(False)
+        self.app.exit(0 if result["ok"] else 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
