@@ -490,7 +490,7 @@ def _show(value: object) -> str:
         return json.dumps(shown, ensure_ascii=False)
     if isinstance(value, bool | int | float):
         return str(value).lower() if isinstance(value, bool) else repr(value)[:40]
-    return f"a {_json_type(value)}"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 # --- exports -------------------------------------------------------------------------------
