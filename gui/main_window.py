@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.message_model = MessageListModel(self)
         self.message_view = MessageListView()
+        self.message_model.set_messages(self.conversation.messages)
         self.message_view.setModel(self.message_model)
         self.input_box = InputBox()
         self.input_box.submitted.connect(self.send_message)
