@@ -87,6 +87,12 @@ def process_age_s() -> float:
         return time.perf_counter()
 
 
+def report_window_shown() -> None:
+    """Print when the window is on screen, and whether the heavy imports had happened yet."""
+    print(f"window_shown_s={process_age_s():.3f}", flush=True)
+    print(f"heavy_imports_done={'torch' in sys.modules or 'transformers' in sys.modules}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     prepare_environment(args)
@@ -147,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         SelfTest(window, app)
     window.show()
     if os.environ.get("CONFAB_REPORT_WINDOW_SHOWN") == "1":
-        QTimer.singleShot(0, lambda: print(f"window_shown_s={process_age_s():.3f}", flush=True))
+        QTimer.singleShot(0, report_window_shown)
     QTimer.singleShot(0, window.start_loading)
     code = app.exec()
     if window.host.thread.isRunning():

@@ -36,13 +36,13 @@ def slow_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wider random BlenderBot whose beam-10 reply takes long enough to be stopped."""
     return build_blenderbot(
         tmp_path_factory.mktemp("models") / "slow-blenderbot",
-        d_model=512,
-        decoder_layers=6,
-        decoder_ffn_dim=2048,
-        encoder_ffn_dim=2048,
+        d_model=256,
+        decoder_layers=4,
+        decoder_ffn_dim=1024,
+        encoder_ffn_dim=1024,
         decoder_attention_heads=8,
         encoder_attention_heads=8,
-        vocab_size=4000,
+        vocab_size=2000,
     )
 
 
