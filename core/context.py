@@ -50,7 +50,7 @@ class ContextWindow:
             plural = "s" if self.turns_dropped != 1 else ""
             text += f"; {self.turns_dropped} earlier turn{plural} not seen by the bot"
         if self.truncated_newest:
-            text += "; your message was cut to its last part"
+            text += "; the newest message is cut to its last part"
         return text
 
 

@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
 
         geometry = settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(760, 680)
+            self.resize(900, 700)
         self._update_actions()
 
     # -- construction --------------------------------------------------------------------------
@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
         self.conversation.add("assistant", reply.text, reply.meta())
         self.message_model.message_appended()
         self.message_view.scrollToBottom()
-        self.statusBar().showMessage(f"Replied in {reply.reply_s:.1f} s ({reply.tokens} tokens)", 8000)
+        self.statusBar().showMessage(f"Replied in {reply.reply_s:.1f} s", 6000)
         self._update_actions()
         self.conversation_changed()
         self._measure_context()

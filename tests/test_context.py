@@ -52,7 +52,7 @@ def test_a_single_overlong_message_keeps_its_last_tokens(tokenizer: Any) -> None
     assert window.tokens_used == 128
     assert window.input_ids[:-1] == full[-127:]
     assert window.truncated_newest
-    assert "cut" in window.describe()
+    assert "newest message is cut" in window.describe()
 
 
 def test_meter_text_counts_tokens_and_unseen_turns() -> None:
