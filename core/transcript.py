@@ -120,7 +120,7 @@ def save(path: str | os.PathLike[str], transcript: Transcript) -> None:
     """Write the transcript to ``path`` atomically; raises :class:`SaveError` on failure."""
     try:
         text = dumps(transcript)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise SaveError(
             f'Could not save "{path}": the chat holds a value that cannot be written as '
             f"JSON ({exc}). The previous file was not changed."
