@@ -154,6 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if os.environ.get("CONFAB_REPORT_WINDOW_SHOWN") == "1":
         QTimer.singleShot(0, report_window_shown)
+    restored = not args.self_test and window.files.offer_restore()
+    if args.transcript and restored:
+        settings.add_recent_file(str(Path(args.transcript).resolve()))
+        window.statusBar().showMessage(
+            f"Restored the unsaved chat; {args.transcript} is in File > Open Recent.", 10000
+        )
+    elif args.transcript:
+        window.files.open_path(Path(args.transcript))
     QTimer.singleShot(0, window.start_loading)
     code = app.exec()
     if window.host.thread.isRunning():
@@ -195,6 +203,7 @@ class SelfTest:
             "load_s": round(self.load_s, 3),
             "reply_s": round(time.perf_counter() - self.sent_at, 3),
             "reply": reply.text,
+            "context_turns": reply.context.turns_total,
         }
         if not result["ok"]:
             result["error"] = "the reply was empty"

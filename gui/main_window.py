@@ -28,13 +28,15 @@ from PySide6.QtWidgets import (
 
 from core import APP_NAME
 from core.context import ContextWindow, Turn
-from core.conversation import Conversation
+from core.conversation import Conversation, utc_now
 from core.engines import ENGINE_CHOICES, EngineChoice
 from core.engines.base import ModelInfo, Reply
 from core.models import DownloadPlan
 from core.paths import resource_path
-from core.settings import PRESETS
+from core.settings import PRESETS, GenerationSettings
+from core.transcript import Transcript
 from gui.app_settings import AppSettings
+from gui.chat_files import ChatFiles
 from gui.dialogs import AboutDialog, ModelMissingDialog, human_size
 from gui.input_box import InputBox
 from gui.message_list import MessageListModel, MessageListView
@@ -81,7 +83,8 @@ class MainWindow(QMainWindow):
         self.download_dialog: QProgressDialog | None = None
         self.missing_dialog: ModelMissingDialog | None = None
 
-        self.current_path: Path | None = None
+        self.generation: GenerationSettings = settings.generation
+        self.files = ChatFiles(self)
         self.update_title()
         icon = resource_path("icons", "confab-256.png")
         if icon.is_file():
@@ -144,6 +147,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
         self.file_menu = menu_bar.addMenu("&File")
+        self.files.build_menu(self.file_menu)
         self.open_model_action = QAction("Open Model &Folder…", self)
         self.open_model_action.triggered.connect(self.choose_model_folder)
         self.file_menu.addAction(self.open_model_action)
@@ -176,12 +180,14 @@ class MainWindow(QMainWindow):
         chat_menu.addAction(persona_action)
         style_menu = chat_menu.addMenu("Reply &Style")
         style_group = QActionGroup(self)
+        self.preset_actions: dict[str, QAction] = {}
         for name in PRESETS:
             action = QAction(name, self, checkable=True)
             action.setChecked(name == self.settings.preset)
             action.triggered.connect(lambda _=False, n=name: self.set_preset(n))
             style_group.addAction(action)
             style_menu.addAction(action)
+            self.preset_actions[name] = action
         engine_menu = chat_menu.addMenu("&Engine")
         engine_group = QActionGroup(self)
         for choice in ENGINE_CHOICES:
@@ -379,7 +385,7 @@ class MainWindow(QMainWindow):
 
     def _request(self, request_id: int) -> GenerateRequest:
         turns = tuple(Turn(m.role, m.content) for m in self.conversation.dialogue())
-        return GenerateRequest(request_id, turns, self.settings.generation, self.conversation.persona)
+        return GenerateRequest(request_id, turns, self.generation, self.conversation.persona)
 
     def _awaiting_reply(self) -> bool:
         dialogue = self.conversation.dialogue()
@@ -447,12 +453,35 @@ class MainWindow(QMainWindow):
         self.context_label.setText(window.describe())
 
     def conversation_changed(self) -> None:
-        """Called after every change to the conversation."""
+        """Called after every change to the conversation: mark it unsaved and autosave it."""
+        self.conversation.updated_at = utc_now()
         self.setWindowModified(True)
+        self.files.write_autosave()
+
+    def show_transcript(self, transcript: Transcript) -> None:
+        """Make ``transcript`` the window's chat: the list, the bot's context, the settings."""
+        self.conversation = transcript.conversation
+        self.message_model.set_messages(self.conversation.messages)
+        self.message_view.scrollToBottom()
+        self.generation = transcript.settings
+        for name, action in self.preset_actions.items():
+            action.setChecked(PRESETS[name] == transcript.settings)
+        self.context_label.setText("")
+        self._measure_context()
+
+    def ready_to_replace_chat(self) -> bool:
+        """Stop a reply in flight before the chat it belongs to is replaced."""
+        if self.active_request is not None:
+            self.host.stop_reply()
+            self.active_request = None
+            self.message_model.end_pending()
+            self._update_actions()
+        return True
 
     def update_title(self) -> None:
         """``name.confab.json[*] — Confab``; Qt shows ``*`` in place of ``[*]`` when modified."""
-        name = self.current_path.name if self.current_path else "Untitled chat"
+        path = self.files.current_path
+        name = path.name if path else "Untitled chat"
         self.setWindowTitle(f"{name}[*] — {APP_NAME}")
 
     # -- small actions -------------------------------------------------------------------------
@@ -476,6 +505,10 @@ class MainWindow(QMainWindow):
 
     def set_preset(self, name: str) -> None:
         self.settings.preset = name
+        if PRESETS[name] != self.generation:
+            self.generation = PRESETS[name]
+            if self.conversation.messages:
+                self.conversation_changed()
         self.statusBar().showMessage(f"Reply style: {name}", 3000)
 
     def set_engine(self, choice: EngineChoice) -> None:
@@ -518,6 +551,10 @@ class MainWindow(QMainWindow):
 
     # -- shutdown ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.files.confirm_discard():
+            event.ignore()
+            return
+        self.files.remove_autosave()  # a clean quit: the chat was saved or discarded
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self.host.shutdown(1500)
