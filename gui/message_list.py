@@ -27,6 +27,7 @@ RoleRole = Qt.ItemDataRole.UserRole + 1
 TimeRole = Qt.ItemDataRole.UserRole + 2
 PendingRole = Qt.ItemDataRole.UserRole + 3
 TYPING_TEXT = "typing…"
+LINE_SEPARATOR = "\u2028"
 
 Index = QModelIndex | QPersistentModelIndex
 TextSize = tuple[float, float]  # width, height
@@ -144,7 +145,8 @@ class BubbleDelegate(QStyledItemDelegate):
         return max(80, int(option.rect.width() * self.MAX_BUBBLE_FRACTION) - 2 * self.PADDING)
 
     def _layout(self, text: str, option: QStyleOptionViewItem, width: int) -> QTextLayout:
-        layout = QTextLayout(text, option.font)
+        # QTextLayout breaks lines only at U+2028, not at "\n".
+        layout = QTextLayout(text.replace("\r\n", "\n").replace("\n", LINE_SEPARATOR), option.font)
         text_option = QTextOption()
         text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(text_option)

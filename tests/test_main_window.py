@@ -164,3 +164,15 @@ def test_offline_mode_touches_no_network(
     with qtbot.waitSignal(window.reply_shown, timeout=60_000):
         type_and_press_enter(qtbot, window, "Hello offline")
     assert no_network.attempts == []
+
+
+def test_a_message_on_several_lines_is_drawn_on_several_lines(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    window = make_window(tiny_model, load=False)
+    for text in ("one", "one\ntwo\nthree"):
+        window.conversation.add("user", text)
+        window.message_model.message_appended()
+    view = window.message_view
+    single, multi = (view.sizeHintForIndex(window.message_model.index(r)).height() for r in (0, 1))
+    assert multi > single * 1.5
