@@ -48,7 +48,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "(default: the platform's user-data folder)",
     )
     parser.add_argument(
-        "--engine", choices=ENGINE_CHOICES, help="inference engine (default: the last one used, else auto)"
+        "--engine",
+        choices=ENGINE_CHOICES,
+        help="inference engine (default: the last one used, else auto)",
     )
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for replies")
     parser.add_argument(
@@ -90,7 +92,9 @@ def process_age_s() -> float:
 def report_window_shown() -> None:
     """Print when the window is on screen, and whether the heavy imports had happened yet."""
     print(f"window_shown_s={process_age_s():.3f}", flush=True)
-    print(f"heavy_imports_done={'torch' in sys.modules or 'transformers' in sys.modules}", flush=True)
+    print(
+        f"heavy_imports_done={'torch' in sys.modules or 'transformers' in sys.modules}", flush=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         window.files.open_path(Path(args.transcript))
     QTimer.singleShot(0, window.start_loading)
     code = app.exec()
-    if window.host.thread.isRunning():
+    if window.host.worker_thread.isRunning():
         # The worker is inside a long library call (e.g. torch's import); nothing of the
         # user's is in flight (the chat was saved on close), so end without waiting for it.
         logging.shutdown()

@@ -106,9 +106,7 @@ def cached_snapshot(repo_id: str) -> Path:
     from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
-        folder = snapshot_download(
-            repo_id, allow_patterns=DOWNLOAD_PATTERNS, local_files_only=True
-        )
+        folder = snapshot_download(repo_id, allow_patterns=DOWNLOAD_PATTERNS, local_files_only=True)
     except HFValidationError as error:
         raise ModelError(f"'{repo_id}' is neither a model folder nor a model id: {error}") from None
     except (LocalEntryNotFoundError, FileNotFoundError):
@@ -145,7 +143,9 @@ def check_folder(path: Path, model_id: str) -> ModelFolder:
             f"The folder {path} has no weights (model.safetensors or pytorch_model.bin)."
         )
     if not any((path / name).is_file() for name in TOKENIZER_FILES):
-        raise ModelError(f"The folder {path} has no tokenizer files (vocab.json or tokenizer.json).")
+        raise ModelError(
+            f"The folder {path} has no tokenizer files (vocab.json or tokenizer.json)."
+        )
     return ModelFolder(model_id=model_id, path=path, architecture=architecture, config=config)
 
 
@@ -182,9 +182,7 @@ ByteProgress = Callable[[int, int], None]
 """``progress(done_bytes, total_bytes)``."""
 
 
-def download(
-    plan: DownloadPlan, progress: ByteProgress, cancel: threading.Event
-) -> ModelFolder:
+def download(plan: DownloadPlan, progress: ByteProgress, cancel: threading.Event) -> ModelFolder:
     """Fetch the planned files one by one into the Hugging Face cache, resumable and cancellable.
 
     Interrupted files stay in the cache as ``.incomplete`` and ``huggingface_hub`` resumes
@@ -209,7 +207,7 @@ def download(
         def update(self, n: float | None = 1) -> bool | None:
             if cancel.is_set():
                 raise DownloadCancelled()
-            result = super().update(n)
+            result: bool | None = super().update(n)
             progress(finished + int(self.n), total)
             return result
 

@@ -62,7 +62,9 @@ class ChatFiles:
         """Add the chat file actions to the top of the File menu."""
         window = self.window
 
-        def action(text: str, slot: Callable[[], object], key: QKeySequence | None = None) -> QAction:
+        def action(
+            text: str, slot: Callable[[], object], key: QKeySequence | None = None
+        ) -> QAction:
             item = QAction(text, window)
             if key is not None:
                 item.setShortcut(key)
@@ -227,7 +229,9 @@ class ChatFiles:
         path = Path(name) if name.lower().endswith(suffix) else Path(name + suffix)
         transcript = self.transcript()
         local = datetime.now().astimezone().tzinfo or UTC
-        text = export_markdown(transcript, local) if kind == "md" else export_text(transcript, local)
+        text = (
+            export_markdown(transcript, local) if kind == "md" else export_text(transcript, local)
+        )
         try:
             write_text_atomic(path, text)
         except TranscriptError as error:

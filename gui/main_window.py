@@ -264,7 +264,9 @@ class MainWindow(QMainWindow):
         self.model_failed.emit(message)
         if self.options_headless():
             return
-        box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME}: the model cannot be used", message, parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, f"{APP_NAME}: the model cannot be used", message, parent=self
+        )
         choose = box.addButton("Choose Model Folder…", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.exec()
@@ -320,7 +322,9 @@ class MainWindow(QMainWindow):
     def on_download_progress(self, done: int, total: int) -> None:
         if self.download_dialog is not None and total:
             self.download_dialog.setValue(int(1000 * done / total))
-            self.download_dialog.setLabelText(f"Downloaded {human_size(done)} of {human_size(total)}")
+            self.download_dialog.setLabelText(
+                f"Downloaded {human_size(done)} of {human_size(total)}"
+            )
 
     def _close_download_dialog(self) -> None:
         if self.download_dialog is not None:
@@ -494,8 +498,8 @@ class MainWindow(QMainWindow):
         text, ok = QInputDialog.getMultiLineText(
             self,
             "Bot persona",
-            "Lines that describe the bot, e.g. \"I love dogs.\" "
-            "(sent as \"your persona: …\", as BlenderBot was trained):",
+            'Lines that describe the bot, e.g. "I love dogs." '
+            '(sent as "your persona: …", as BlenderBot was trained):',
             self.conversation.persona,
         )
         if ok and text != self.conversation.persona:
@@ -521,15 +525,20 @@ class MainWindow(QMainWindow):
 
     def edit_threads(self) -> None:
         count, ok = QInputDialog.getInt(
-            self, "CPU threads", "Threads used for replies (takes effect on the next load):",
-            self.settings.threads, 1, 64,
+            self,
+            "CPU threads",
+            "Threads used for replies (takes effect on the next load):",
+            self.settings.threads,
+            1,
+            64,
         )
         if ok:
             self.settings.threads = count
 
     def show_about(self) -> None:
         if self.model_info is not None:
-            model = f"Model: {self.model_info.model_id} ({self.model_info.engine}), {self.model_info.path}"
+            info = self.model_info
+            model = f"Model: {info.model_id} ({info.engine}), {info.path}"
         else:
             model = f"Model: {self.model_reference} (not loaded)"
         AboutDialog(model, self).exec()

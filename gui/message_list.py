@@ -18,8 +18,23 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPalette, QTextLayout, QTextOption
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QTextLayout,
+    QTextOption,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 from core.conversation import Message
 
@@ -169,7 +184,10 @@ class BubbleDelegate(QStyledItemDelegate):
         if cached is None:
             layout = self._layout(text, option, width)
             rect = layout.boundingRect()
-            natural = max((layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount())), default=0.0)
+            natural = max(
+                (layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount())),
+                default=0.0,
+            )
             cached = (min(float(width), natural), rect.height())
             if len(self._layout_cache) > 20000:
                 self._layout_cache.clear()
@@ -181,7 +199,9 @@ class BubbleDelegate(QStyledItemDelegate):
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         _, height = self._text_size(text, option)
         time_height = QFontMetricsF(option.font).height() * 0.8
-        return QSize(option.rect.width(), int(height + time_height + 2 * self.PADDING + self.MARGIN))
+        return QSize(
+            option.rect.width(), int(height + time_height + 2 * self.PADDING + self.MARGIN)
+        )
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self.initStyleOption(option, index)
@@ -267,4 +287,3 @@ class MessageListView(QListView):
     def resizeEvent(self, event: object) -> None:  # noqa: N802
         super().resizeEvent(event)  # type: ignore[arg-type]
         self.scheduleDelayedItemsLayout()
-

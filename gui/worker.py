@@ -95,7 +95,7 @@ class ChatWorker(QObject):
             log.warning("loading %s failed: %s", reference, error)
             self.load_failed.emit(str(error))
             return
-        except Exception as error:  # noqa: BLE001 - any failure must reach the user, not kill the thread
+        except Exception as error:
             log.exception("loading %s failed", reference)
             self.load_failed.emit(f"{reference} could not be loaded: {error}")
             return
@@ -141,7 +141,7 @@ class ChatWorker(QObject):
             return
         try:
             self.context_measured.emit(self.engine.fit(request.turns, request.persona))
-        except Exception:  # noqa: BLE001 - the meter is informative only
+        except Exception:
             log.exception("measuring the context failed")
 
     @Slot(object)
@@ -165,7 +165,7 @@ class ChatWorker(QObject):
         except GenerationCancelled:
             self.reply_cancelled.emit(request.request_id)
             return
-        except Exception as error:  # noqa: BLE001 - report, keep the worker alive
+        except Exception as error:
             log.exception("generation failed")
             self.reply_failed.emit(request.request_id, f"The reply failed: {error}")
             return
@@ -184,15 +184,15 @@ class WorkerHost(QObject):
     def __init__(self, worker: ChatWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.thread = QThread()
-        self.thread.setObjectName("confab-model-worker")
-        worker.moveToThread(self.thread)
+        self.worker_thread = QThread()
+        self.worker_thread.setObjectName("confab-model-worker")
+        worker.moveToThread(self.worker_thread)
         self.load_requested.connect(worker.load)
         self.generate_requested.connect(worker.generate)
         self.measure_requested.connect(worker.measure)
         self.plan_download_requested.connect(worker.plan_download)
         self.download_requested.connect(worker.download)
-        self.thread.start()
+        self.worker_thread.start()
 
     def stop_reply(self) -> None:
         """Ask the running reply to stop at its next decoding step."""
@@ -203,8 +203,8 @@ class WorkerHost(QObject):
         self.worker.closing.set()
         self.worker.stop_event.set()
         self.worker.download_cancel.set()
-        self.thread.quit()
-        finished = self.thread.wait(timeout_ms)
+        self.worker_thread.quit()
+        finished = self.worker_thread.wait(timeout_ms)
         if not finished:
             log.warning("the model worker is still busy after %d ms", timeout_ms)
         return bool(finished)

@@ -65,8 +65,15 @@ def write_tokenizer(folder: Path, vocab_size: int) -> None:
     )
     (folder / "special_tokens_map.json").write_text(
         json.dumps(
-            {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-             "mask_token": "<mask>", "sep_token": "</s>", "cls_token": "<s>"}
+            {
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "unk_token": "<unk>",
+                "pad_token": "<pad>",
+                "mask_token": "<mask>",
+                "sep_token": "</s>",
+                "cls_token": "<s>",
+            }
         ),
         encoding="utf-8",
     )
@@ -74,7 +81,7 @@ def write_tokenizer(folder: Path, vocab_size: int) -> None:
 
 def tiny_config(**overrides: Any) -> dict[str, Any]:
     """A BlenderBot config with the real model's structure at a tiny width."""
-    config = json.loads((REAL_CONFIG_DIR / "config.json").read_text(encoding="utf-8"))
+    config: dict[str, Any] = json.loads((REAL_CONFIG_DIR / "config.json").read_text("utf-8"))
     config.update(
         d_model=32,
         encoder_layers=1,

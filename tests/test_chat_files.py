@@ -162,7 +162,8 @@ def test_every_reply_is_autosaved_and_restored_after_a_crash(
     window = make_window(tiny_model, headless=False)
     chat(qtbot, window, "Remember this")
     autosave = window.options.data_dir / AUTOSAVE_FILE_NAME
-    assert [m.content for m in load(autosave).transcript.conversation.messages][0] == "Remember this"
+    first = load(autosave).transcript.conversation.messages[0]
+    assert first.content == "Remember this"
     before = messages(window)
     # A crash: the window is gone without closeEvent; a new one starts on the same data folder.
     window.setWindowModified(False)
@@ -197,11 +198,16 @@ def test_an_openai_message_list_imports_as_a_new_unsaved_chat(
 ) -> None:
     window = make_window(tiny_model, load=False, headless=False)
     path = tmp_path / "openai.json"
-    path.write_text(json.dumps([
-        {"role": "system", "content": "Be nice."},
-        {"role": "user", "content": "Hi"},
-        {"role": "assistant", "content": "Hello!"},
-    ]), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            [
+                {"role": "system", "content": "Be nice."},
+                {"role": "user", "content": "Hi"},
+                {"role": "assistant", "content": "Hello!"},
+            ]
+        ),
+        encoding="utf-8",
+    )
     window.files.open_path(path)
     assert messages(window) == [("system", "Be nice."), ("user", "Hi"), ("assistant", "Hello!")]
     assert window.files.current_path is None and window.isWindowModified()
@@ -231,14 +237,25 @@ def test_a_2000_message_chat_opens_in_under_a_second(
         QApplication.processEvents()
 
 
-def test_main_opens_a_transcript_given_on_the_command_line(tiny_model: Path, tmp_path: Path) -> None:
+def test_main_opens_a_transcript_given_on_the_command_line(
+    tiny_model: Path, tmp_path: Path
+) -> None:
     conversation = Conversation()
     conversation.add("user", "Hi")
     conversation.add("assistant", "Hello!")
     path = tmp_path / "start.confab.json"
     save(path, Transcript(conversation))
-    done = run_main(str(path), "--self-test", "--offline", "--model", str(tiny_model),
-                    "--data-dir", str(tmp_path / "data"), "--engine", "transformers")
+    done = run_main(
+        str(path),
+        "--self-test",
+        "--offline",
+        "--model",
+        str(tiny_model),
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--engine",
+        "transformers",
+    )
     result = last_json_line(done.stdout)
     assert result["ok"] is True
     assert result["context_turns"] == 3  # two from the file, one from the self-test

@@ -12,11 +12,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_main(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_main(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run(
         [sys.executable, str(ROOT / "main.py"), *args],
-        capture_output=True, text=True, timeout=timeout, env=full_env, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=ROOT,
     )
 
 
@@ -29,8 +35,14 @@ def last_json_line(output: str) -> dict[str, object]:
 
 def test_self_test_loads_the_model_and_answers(tiny_model: Path, tmp_path: Path) -> None:
     done = run_main(
-        "--self-test", "--offline", "--model", str(tiny_model), "--data-dir", str(tmp_path),
-        "--engine", "transformers",
+        "--self-test",
+        "--offline",
+        "--model",
+        str(tiny_model),
+        "--data-dir",
+        str(tmp_path),
+        "--engine",
+        "transformers",
     )
     result = last_json_line(done.stdout)
     assert done.returncode == 0, done.stderr
@@ -44,7 +56,14 @@ def test_self_test_loads_the_model_and_answers(tiny_model: Path, tmp_path: Path)
 
 
 def test_self_test_reports_a_bad_model_as_json(tmp_path: Path) -> None:
-    done = run_main("--self-test", "--offline", "--model", str(tmp_path / "missing"), "--data-dir", str(tmp_path))
+    done = run_main(
+        "--self-test",
+        "--offline",
+        "--model",
+        str(tmp_path / "missing"),
+        "--data-dir",
+        str(tmp_path),
+    )
     assert done.returncode == 1
     result = last_json_line(done.stdout)
     assert result["ok"] is False
@@ -53,8 +72,13 @@ def test_self_test_reports_a_bad_model_as_json(tmp_path: Path) -> None:
 
 def test_self_test_offline_with_an_uncached_hub_model_fails_cleanly(tmp_path: Path) -> None:
     done = run_main(
-        "--self-test", "--offline", "--model", "facebook/blenderbot-400M-distill",
-        "--data-dir", str(tmp_path / "data"), env={"HF_HUB_CACHE": str(tmp_path / "empty-cache")},
+        "--self-test",
+        "--offline",
+        "--model",
+        "facebook/blenderbot-400M-distill",
+        "--data-dir",
+        str(tmp_path / "data"),
+        env={"HF_HUB_CACHE": str(tmp_path / "empty-cache")},
     )
     assert done.returncode == 1
     assert "not in the local Hugging Face cache" in str(last_json_line(done.stdout)["error"])
@@ -69,9 +93,18 @@ def test_version_and_help() -> None:
 
 def test_the_window_is_shown_before_the_heavy_imports(tiny_model: Path, tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--offline", "--model", str(tiny_model),
-         "--data-dir", str(tmp_path)],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "--offline",
+            "--model",
+            str(tiny_model),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "CONFAB_REPORT_WINDOW_SHOWN": "1"},
     )
     try:

@@ -73,7 +73,9 @@ words = st.sampled_from(["hello", "dogs", "I", "love", "pizza", "?", "ünï", "�
 messages = st.lists(words, min_size=1, max_size=70).map(" ".join)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(texts=st.lists(messages, min_size=1, max_size=30), limit=st.integers(16, 128))
 def test_fitting_never_exceeds_the_limit_and_keeps_the_newest_turns_in_order(
     tokenizer: Any, texts: list[str], limit: int
@@ -85,7 +87,10 @@ def test_fitting_never_exceeds_the_limit_and_keeps_the_newest_turns_in_order(
     assert window.input_ids[-1] == EOS
     assert 1 <= window.turns_kept <= len(turns)
     if window.truncated_newest:
-        assert window.input_ids[:-1] == encode(" " * (turns[-1].role == "user") + turns[-1].text)[-(limit - 1) :]
+        assert (
+            window.input_ids[:-1]
+            == encode(" " * (turns[-1].role == "user") + turns[-1].text)[-(limit - 1) :]
+        )
     else:
         # Exactly the newest kept turns, in order, as one formatted input...
         assert window.input_ids[:-1] == encode(join_turns(turns[-window.turns_kept :]))
@@ -104,9 +109,13 @@ def test_fifty_long_turns_never_overflow_the_model(tiny_model: Path) -> None:
     engine = TransformersEngine(resolve(str(tiny_model)), threads=1)
     engine.load(lambda percent, text: None)
     turns = [
-        Turn("user" if i % 2 == 0 else "assistant", f"message {i}: " + "I love dogs and pizza. " * 20)
+        Turn(
+            "user" if i % 2 == 0 else "assistant", f"message {i}: " + "I love dogs and pizza. " * 20
+        )
         for i in range(50)
     ]
-    reply = engine.generate(turns, GenerationSettings(num_beams=1), lambda d: None, threading.Event())
+    reply = engine.generate(
+        turns, GenerationSettings(num_beams=1), lambda d: None, threading.Event()
+    )
     assert reply.context.tokens_used <= 128
     assert reply.context.turns_dropped >= 49

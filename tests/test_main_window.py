@@ -24,12 +24,12 @@ def type_and_press_enter(qtbot: Any, window: Any, text: str) -> None:
 
 def rows(window: Any) -> list[tuple[str, str]]:
     model = window.message_model
-    return [
-        (model.index(r).data(RoleRole), model.index(r).data()) for r in range(model.rowCount())
-    ]
+    return [(model.index(r).data(RoleRole), model.index(r).data()) for r in range(model.rowCount())]
 
 
-def test_type_enter_and_the_reply_appears(qtbot: Any, make_window: WindowFactory, tiny_model: Path) -> None:
+def test_type_enter_and_the_reply_appears(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
     window = make_window(tiny_model)
     assert "Confab" in window.windowTitle()
     assert window.input_box.hasFocus()
@@ -128,7 +128,7 @@ def test_closing_during_load_exits_within_two_seconds(
     qtbot.waitUntil(lambda: window.progress_bar.value() > 0, timeout=30_000)
     started = time.perf_counter()
     window.close()
-    assert not window.host.thread.isRunning()
+    assert not window.host.worker_thread.isRunning()
     assert time.perf_counter() - started < 2.0
 
 
@@ -140,7 +140,7 @@ def test_closing_during_a_reply_exits_within_two_seconds(
     QApplication.processEvents()
     started = time.perf_counter()
     window.close()
-    assert not window.host.thread.isRunning()
+    assert not window.host.worker_thread.isRunning()
     assert time.perf_counter() - started < 2.0
 
 
@@ -158,7 +158,11 @@ def test_a_bad_model_folder_leaves_the_app_usable(
 
 
 def test_offline_mode_touches_no_network(
-    qtbot: Any, make_window: WindowFactory, tiny_model: Path, offline: None, no_network: NetworkGuard
+    qtbot: Any,
+    make_window: WindowFactory,
+    tiny_model: Path,
+    offline: None,
+    no_network: NetworkGuard,
 ) -> None:
     window = make_window(tiny_model)
     with qtbot.waitSignal(window.reply_shown, timeout=60_000):

@@ -84,7 +84,9 @@ def test_a_broken_folder_is_named_with_what_is_wrong(
     assert str(folder) in str(raised.value)
 
 
-def test_an_architecture_confab_cannot_chat_with_is_refused(tiny_model: Path, tmp_path: Path) -> None:
+def test_an_architecture_confab_cannot_chat_with_is_refused(
+    tiny_model: Path, tmp_path: Path
+) -> None:
     folder = copy_model(tiny_model, tmp_path)
     config = json.loads((folder / "config.json").read_text())
     config["architectures"] = ["BertForSequenceClassification"]

@@ -40,7 +40,9 @@ def test_the_default_reply_uses_the_models_generation_config(engine: Transformer
 
 def test_greedy_replies_stream_and_the_pieces_make_the_reply(engine: TransformersEngine) -> None:
     pieces: list[str] = []
-    reply = engine.generate(TURNS, GenerationSettings(num_beams=1), pieces.append, threading.Event())
+    reply = engine.generate(
+        TURNS, GenerationSettings(num_beams=1), pieces.append, threading.Event()
+    )
     assert len(pieces) > 1
     assert "".join(pieces).strip() == reply.text
     assert reply.first_token_s is not None and reply.first_token_s <= reply.reply_s
@@ -70,7 +72,9 @@ def test_safetensors_weights_are_copied_into_memory(tiny_safetensors_model: Path
     engine = loaded(tiny_safetensors_model)
     model = engine._model
     assert all(p.untyped_storage().filename is None for p in model.parameters())
-    reply = engine.generate(TURNS, GenerationSettings(num_beams=1), lambda d: None, threading.Event())
+    reply = engine.generate(
+        TURNS, GenerationSettings(num_beams=1), lambda d: None, threading.Event()
+    )
     assert reply.text
 
 

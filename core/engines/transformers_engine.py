@@ -52,8 +52,8 @@ class TransformersEngine:
         import transformers
 
         torch.set_num_threads(self.threads)
-        transformers.logging.set_verbosity_error()
-        transformers.utils.logging.disable_progress_bar()
+        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         progress(30, "Reading the tokenizer…")
         path = str(self.folder.path)
         try:
@@ -67,7 +67,7 @@ class TransformersEngine:
                 else transformers.AutoModelForCausalLM
             )
             model = auto.from_pretrained(path, local_files_only=True, dtype=torch.float32)
-        except Exception as error:  # noqa: BLE001 - corrupt files fail in many ways
+        except Exception as error:
             raise EngineError(
                 f"The model in {self.folder.path} could not be loaded: {error}"
             ) from error
