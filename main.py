@@ -135,14 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     log.info("%s %s starting; data folder %s", APP_NAME, __version__, data_dir)
 
     settings = AppSettings(data_dir)
-    if args.model:
-        settings.model = args.model
     if args.engine:
         settings.engine = args.engine
     if args.threads and args.threads > 0:
         settings.threads = args.threads
     bundled = bundled_model_dir()
-    reference = settings.model or (str(bundled) if bundled else DEFAULT_MODEL_ID)
+    reference = args.model or settings.model or (str(bundled) if bundled else DEFAULT_MODEL_ID)
     engine: EngineChoice = settings.engine
     options = LaunchOptions(
         data_dir=data_dir,

@@ -240,6 +240,9 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_loaded(self, info: ModelInfo) -> None:
         self.model_info = info
+        if info.reference:
+            self.model_reference = info.reference
+            self.settings.model = info.reference  # remembered once it has worked
         self.loading = False
         self.progress_bar.hide()
         self.model_label.setText(f"Ready: {info.model_id} ({info.engine})")
@@ -346,14 +349,13 @@ class MainWindow(QMainWindow):
     def on_download_cancelled(self) -> None:
         self._close_download_dialog()
         self.loading = False
-        self.model_label.setText("Download cancelled; it resumes where it stopped next time")
+        self.model_label.setText("Download cancelled; the files already fetched are kept")
         self._update_actions()
 
     def choose_model_folder(self) -> None:
         """File > Open Model Folder…: load a model from a local folder, and remember it."""
         folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
         if folder:
-            self.settings.model = folder
             self.start_loading(folder)
 
     # -- conversation --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -79,8 +79,11 @@ class ChatWorker(QObject):
     # -- loading -----------------------------------------------------------------------------
     @Slot(str)
     def load(self, reference: str) -> None:
-        """Resolve ``reference`` without network access and load it with the chosen engine."""
-        self.engine, self.info = None, None
+        """Resolve ``reference`` without network access and load it with the chosen engine.
+
+        The model loaded before stays in use until the new one has loaded; if the new one
+        fails, ``loaded`` is emitted again for the old one, so the app stays usable.
+        """
         self.load_progress.emit(0, "Looking for the model…")
         try:
             folder = resolve(reference)
@@ -88,20 +91,27 @@ class ChatWorker(QObject):
             info = engine.load(self._report_load_progress)
         except ModelNotCached as missing:
             self.model_missing.emit(missing.repo_id)
+            self._keep_previous_model()
             return
         except LoadCancelled:
             return
         except (ModelError, EngineError) as error:
             log.warning("loading %s failed: %s", reference, error)
             self.load_failed.emit(str(error))
+            self._keep_previous_model()
             return
         except Exception as error:
             log.exception("loading %s failed", reference)
             self.load_failed.emit(f"{reference} could not be loaded: {error}")
+            self._keep_previous_model()
             return
-        self.engine, self.info = engine, info
+        self.engine, self.info = engine, replace(info, reference=reference)
         log.info("loaded %s with %s in %.2f s", info.model_id, info.engine, info.load_s)
-        self.loaded.emit(info)
+        self.loaded.emit(self.info)
+
+    def _keep_previous_model(self) -> None:
+        if self.engine is not None and self.info is not None:
+            self.loaded.emit(self.info)
 
     def _report_load_progress(self, percent: int, text: str) -> None:
         if self.closing.is_set():

@@ -179,3 +179,17 @@ def test_a_message_on_several_lines_is_drawn_on_several_lines(
     view = window.message_view
     single, multi = (view.sizeHintForIndex(window.message_model.index(r)).height() for r in (0, 1))
     assert multi > single * 1.5
+
+
+def test_a_bad_folder_chosen_later_keeps_the_working_model(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path, tmp_path: Path
+) -> None:
+    window = make_window(tiny_model)
+    assert window.settings.model == str(tiny_model)  # remembered once it loaded
+    (tmp_path / "broken").mkdir()
+    with qtbot.waitSignal(window.model_ready, timeout=30_000) as ready:
+        window.start_loading(str(tmp_path / "broken"))
+    assert ready.args[0].reference == str(tiny_model)
+    assert window.settings.model == str(tiny_model)
+    with qtbot.waitSignal(window.reply_shown, timeout=60_000):
+        type_and_press_enter(qtbot, window, "Still working?")

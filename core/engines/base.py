@@ -43,6 +43,7 @@ class ModelInfo:
     parameters: int
     load_s: float
     generation_defaults: dict[str, Any] = field(default_factory=dict)
+    reference: str = ""  # what was asked for: the hub id or folder path, as the user gave it
 
 
 @dataclass(frozen=True)
