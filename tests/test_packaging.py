@@ -143,6 +143,25 @@ def test_the_bundle_answers_a_message_in_its_self_test(bundle: Bundle, tiny_mode
     assert (data_dir / "logs" / "confab.log").is_file()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="closes the streams with a POSIX shell")
+@pytest.mark.parametrize("engine", ["transformers", "fast"])
+def test_the_bundle_runs_without_a_console(bundle: Bundle, tiny_model: Path, engine: str) -> None:
+    """A windowed build has no stdout/stderr (None in Python): progress bars must not crash.
+
+    Closing both streams gives the same start on Linux; the result is the exit code.
+    """
+    data_dir = bundle.work / f"no-console-{engine}"
+    run = subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" >&- 2>&-', str(bundle.executable), "--self-test",
+         "--offline", "--engine", engine, "--model", str(tiny_model), "--data-dir", str(data_dir)],
+        timeout=600,
+        env=app_environment(),
+    )
+    log = (data_dir / "logs" / "confab.log").read_text(encoding="utf-8")
+    assert run.returncode == 0, log[-4000:]
+    assert "loaded" in log
+
+
 def test_the_bundle_reports_its_version(bundle: Bundle) -> None:
     run = subprocess.run(
         [str(bundle.executable), "--version"], capture_output=True, text=True, timeout=120,
