@@ -53,7 +53,7 @@ class ModelNotCached(ModelError):
 
 
 class DownloadCancelled(Exception):
-    """The user cancelled a download; what was fetched so far is kept for resuming."""
+    """The user cancelled a download; the files fetched completely so far are kept."""
 
 
 def offline_mode() -> bool:
@@ -75,6 +75,7 @@ class ModelFolder:
     path: Path
     architecture: str
     config: dict[str, Any]
+    gguf_file: str | None = None  # a single-file GGUF model in ``path``
 
     @property
     def is_seq2seq(self) -> bool:
@@ -122,6 +123,9 @@ def check_folder(path: Path, model_id: str) -> ModelFolder:
     if not path.is_dir():
         raise ModelError(f"The folder {path} does not exist.")
     config_path = path / "config.json"
+    gguf_files = sorted(path.glob("*.gguf"))
+    if not config_path.is_file() and len(gguf_files) == 1:
+        return check_gguf(gguf_files[0], model_id)
     if not config_path.is_file():
         raise ModelError(f"The folder {path} has no config.json, so it holds no model.")
     try:
@@ -149,6 +153,39 @@ def check_folder(path: Path, model_id: str) -> ModelFolder:
     return ModelFolder(model_id=model_id, path=path, architecture=architecture, config=config)
 
 
+GGUF_CONTEXT_CAP = 2048  # prompt tokens: more only slows a CPU down
+
+
+def check_gguf(file: Path, model_id: str) -> ModelFolder:
+    """A folder holding one GGUF file (a quantized causal LM with its tokenizer inside)."""
+    try:
+        from gguf import GGUFReader
+
+        reader = GGUFReader(str(file))
+        fields = reader.fields
+
+        def value(key: str) -> Any:
+            field = fields.get(key)
+            return field.contents() if field is not None else None
+
+        architecture = str(value("general.architecture") or "")
+        context = value(f"{architecture}.context_length")
+    except ImportError:
+        raise ModelError("Reading GGUF models needs the 'gguf' package.") from None
+    except Exception as error:  # noqa: BLE001 - a damaged file fails in many ways
+        raise ModelError(f"The GGUF file {file} cannot be read: {error}") from None
+    if not architecture:
+        raise ModelError(f"The GGUF file {file} does not say which architecture it holds.")
+    limit = min(int(context), GGUF_CONTEXT_CAP) if isinstance(context, int) else GGUF_CONTEXT_CAP
+    return ModelFolder(
+        model_id=model_id if model_id != file.parent.name else file.stem,
+        path=file.parent,
+        architecture=f"{architecture} (GGUF)",
+        config={"max_position_embeddings": limit},
+        gguf_file=file.name,
+    )
+
+
 @dataclass(frozen=True)
 class DownloadPlan:
     """What a download of a hub model would fetch."""
@@ -173,8 +210,15 @@ def plan_download(repo_id: str) -> DownloadPlan:
     except Exception as error:  # noqa: BLE001 - any network or hub failure is shown as is
         raise ModelError(f"Cannot reach the Hugging Face hub for {repo_id}: {error}") from None
     assert isinstance(infos, list)
-    files = {info.filename: info.file_size or 0 for info in infos}
-    cached = sum(info.file_size or 0 for info in infos if info.is_cached)
+    names = {info.filename for info in infos}
+    # A repo with both weight formats needs only one: transformers loads model.safetensors.
+    skip = {"pytorch_model.bin"} if "model.safetensors" in names else set()
+    wanted = [info for info in infos if info.filename not in skip]
+    # Weights last: a snapshot with its weights then also has every other planned file, so an
+    # interrupted download is never mistaken for a complete model (see ``cached_snapshot``).
+    wanted.sort(key=lambda info: (info.filename in WEIGHT_FILES, info.filename))
+    files = {info.filename: info.file_size or 0 for info in wanted}
+    cached = sum(info.file_size or 0 for info in wanted if info.is_cached)
     return DownloadPlan(repo_id=repo_id, files=files, cached_bytes=cached)
 
 
@@ -183,10 +227,11 @@ ByteProgress = Callable[[int, int], None]
 
 
 def download(plan: DownloadPlan, progress: ByteProgress, cancel: threading.Event) -> ModelFolder:
-    """Fetch the planned files one by one into the Hugging Face cache, resumable and cancellable.
+    """Fetch the planned files one by one into the Hugging Face cache, weights last; cancellable.
 
-    Interrupted files stay in the cache as ``.incomplete`` and ``huggingface_hub`` resumes
-    them on the next attempt.
+    A dropped connection is resumed with a Range request within the same attempt. After a
+    cancel the complete files stay in the cache and the next attempt skips them; the file that
+    was being fetched starts over (``huggingface_hub`` 2.x discards partial files).
     """
     if offline_mode():
         raise ModelError("Offline mode is on: Confab will not download anything.")
@@ -211,7 +256,8 @@ def download(plan: DownloadPlan, progress: ByteProgress, cancel: threading.Event
             progress(finished + int(self.n), total)
             return result
 
-    for filename, size in plan.files.items():
+    ordered = sorted(plan.files.items(), key=lambda item: item[0] in WEIGHT_FILES)
+    for filename, size in ordered:
         if cancel.is_set():
             raise DownloadCancelled()
         hf_hub_download(plan.repo_id, filename, tqdm_class=ReportingTqdm)

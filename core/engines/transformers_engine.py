@@ -56,9 +56,11 @@ class TransformersEngine:
         transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         progress(30, "Reading the tokenizer…")
         path = str(self.folder.path)
+        # A GGUF file carries its tokenizer and quantized weights; transformers de-quantizes.
+        files = {"gguf_file": self.folder.gguf_file} if self.folder.gguf_file else {}
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(
-                path, local_files_only=True
+                path, local_files_only=True, **files
             )
             progress(40, "Loading the weights…")
             auto = (
@@ -66,7 +68,7 @@ class TransformersEngine:
                 if self.folder.is_seq2seq
                 else transformers.AutoModelForCausalLM
             )
-            model = auto.from_pretrained(path, local_files_only=True, dtype=torch.float32)
+            model = auto.from_pretrained(path, local_files_only=True, dtype=torch.float32, **files)
         except Exception as error:
             raise EngineError(
                 f"The model in {self.folder.path} could not be loaded: {error}"
