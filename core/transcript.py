@@ -586,6 +586,20 @@ class AutosaveStore:
         """The autosaved chat. Raises :class:`TranscriptError` if it is missing or damaged."""
         return load(self.path)
 
+    def remove_stale_temporaries(self) -> int:
+        """Delete temporaries left by a save that was killed midway; returns how many.
+
+        Call at start-up only, when no save of this data folder can be running.
+        """
+        removed = 0
+        for temp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            try:
+                temp.unlink()
+                removed += 1
+            except OSError:
+                continue
+        return removed
+
     def remove(self) -> None:
         """Forget the autosaved chat (no error if there is none). Raises :class:`SaveError`."""
         try:

@@ -55,6 +55,7 @@ class ChatFiles:
     def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.autosave = AutosaveStore(window.options.data_dir)
+        self.autosave.remove_stale_temporaries()
         self.current_path: Path | None = None
 
     # -- menu ----------------------------------------------------------------------------------

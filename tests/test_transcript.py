@@ -670,3 +670,15 @@ def test_a_2000_message_chat_loads_well_under_a_second(tmp_path):
 
     assert len(loaded.transcript.conversation.messages) == 2000
     assert elapsed < 1.0, f"loading 2,000 messages took {elapsed:.3f} s"
+
+
+def test_autosave_temporaries_left_by_a_killed_save_are_swept(tmp_path: Path) -> None:
+    from core.transcript import AutosaveStore
+
+    store = AutosaveStore(tmp_path)
+    stale = tmp_path / ".autosave.confab.json.abc123.tmp"
+    stale.write_text("half a transcript", encoding="utf-8")
+    other = tmp_path / ".mine.confab.json.abc123.tmp"
+    other.write_text("not ours", encoding="utf-8")
+    assert store.remove_stale_temporaries() == 1
+    assert not stale.exists() and other.exists()
