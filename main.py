@@ -7,6 +7,7 @@ imports happen in the model worker's thread.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -98,6 +99,9 @@ def report_window_shown() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from core.app_logging import ensure_std_streams
+
+    ensure_std_streams()  # a windowed build has no stdout/stderr; printing must not crash
     args = parse_args(sys.argv[1:] if argv is None else argv)
     prepare_environment(args)
 
@@ -115,9 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("confab")
-    icon = resource_path("icons", "confab-256.png")
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    icon = QIcon()
+    for png in sorted(resource_path("icons").glob("confab-*.png")):
+        icon.addFile(str(png))
+    app.setWindowIcon(icon)
 
     data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
     try:
@@ -215,7 +220,11 @@ class SelfTest:
         self.finish({"ok": False, "error": message})
 
     def finish(self, result: dict[str, Any]) -> None:
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+        line = json.dumps(result, ensure_ascii=False)
+        print(line, flush=True)
+        # A windowed app on Windows or macOS has no visible stdout: leave the result in a file.
+        with contextlib.suppress(OSError):
+            (self.window.options.data_dir / "self-test.json").write_text(line + "\n", "utf-8")
         self.window.setWindowModified(False)
         self.app.exit(0 if result["ok"] else 1)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -32,7 +32,6 @@ from core.conversation import Conversation, utc_now
 from core.engines import ENGINE_CHOICES, EngineChoice
 from core.engines.base import ModelInfo, Reply
 from core.models import DownloadPlan
-from core.paths import resource_path
 from core.settings import PRESETS, GenerationSettings
 from core.transcript import Transcript
 from gui.app_settings import AppSettings
@@ -86,9 +85,6 @@ class MainWindow(QMainWindow):
         self.generation: GenerationSettings = settings.generation
         self.files = ChatFiles(self)
         self.update_title()
-        icon = resource_path("icons", "confab-256.png")
-        if icon.is_file():
-            self.setWindowIcon(QIcon(str(icon)))
         self._build_widgets()
         self._build_menus()
         self._build_status_bar()

@@ -53,6 +53,7 @@ def test_self_test_loads_the_model_and_answers(tiny_model: Path, tmp_path: Path)
     assert float(result["load_s"]) > 0 and float(result["reply_s"]) > 0  # type: ignore[arg-type]
     assert (tmp_path / "settings.ini").is_file()
     assert (tmp_path / "logs").is_dir()
+    assert json.loads((tmp_path / "self-test.json").read_text("utf-8")) == result
 
 
 def test_self_test_reports_a_bad_model_as_json(tmp_path: Path) -> None:
