@@ -204,6 +204,15 @@ def test_a_half_finished_conversion_is_never_used(tiny_model: Path, tmp_path: Pa
     assert reply.tokens > 0
 
 
+def test_a_damaged_conversion_is_made_again(tiny_model: Path, tmp_path: Path) -> None:
+    load(CTranslate2Engine(resolve(str(tiny_model)), tmp_path, threads=1))
+    engine = CTranslate2Engine(resolve(str(tiny_model)), tmp_path, threads=1)
+    (engine.converted_path / "model.bin").write_bytes(b"not a model")
+    texts = [text for _, text in load(engine)]
+    assert any("converting" in text for text in texts)
+    assert engine.generate(CONVERSATIONS[0], GREEDY, lambda d: None, threading.Event()).tokens
+
+
 def test_changed_source_files_get_a_new_conversion(tiny_model: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(tiny_model, copy)
