@@ -1,0 +1,57 @@
+"""What the machine offers: memory bandwidth (the decoding floor) and a process's peak memory."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any
+
+DOCUMENTED_BANDWIDTH_GBS = 20.0  # PERFORMANCE.md: ~21 GB/s measured on the project's machine
+
+
+def memory_bandwidth_gbs(threads: int, megabytes: int = 256, repeats: int = 12) -> float:
+    """Read bandwidth in GB/s: the best of a few numpy sums over arrays far larger than cache.
+
+    Each thread sums its own array (numpy releases the GIL), as decoding threads each read
+    their share of the weights.
+    """
+    import numpy as np
+
+    arrays = [np.ones(megabytes * 2**20 // 8) for _ in range(max(1, threads))]
+    best = 0.0
+    for _ in range(repeats):
+        workers = [threading.Thread(target=np.sum, args=(array,)) for array in arrays]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - started
+        best = max(best, sum(a.nbytes for a in arrays) / elapsed / 1e9)
+    return best
+
+
+def decoder_step_bytes(config: dict[str, Any], bytes_per_weight: float) -> float:
+    """Weights one decoding step of a BlenderBot must read: decoder layers and output layer.
+
+    The cross-attention keys and values of the input are computed once per reply, so each step
+    reads the self-attention (4 d^2), the cross-attention query and output (2 d^2), the
+    feed-forward (2 d f) of every decoder layer, and the vocabulary projection (v d).
+    """
+    d = int(config["d_model"])
+    layer = 6 * d * d + 2 * d * int(config["decoder_ffn_dim"])
+    weights = int(config["decoder_layers"]) * layer + int(config["vocab_size"]) * d
+    return weights * bytes_per_weight
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB."""
+    if sys.platform == "win32":
+        import psutil
+
+        return float(psutil.Process().memory_info().peak_wset) / 2**20
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return float(peak) / (2**20 if sys.platform == "darwin" else 2**10)
