@@ -20,11 +20,15 @@ Generation reproduces transformers' semantics for every setting (``GenerationSet
   tokens) matters only if the model generates the start token again; greedy and sampling
   replies detect that and continue from the accepted tokens with that n-gram suppressed, so
   greedy replies match transformers token for token. Beam search cannot be resumed and keeps
-  CTranslate2's rule.
+  CTranslate2's rule; it also normalises lengths without the final ``</s>`` and stops after
+  ``num_beams`` finished hypotheses, so beam replies obey the same rules as transformers'
+  but are not always the same text.
 - ``encoder_no_repeat_ngram_size`` (not in CTranslate2) is emulated with
   ``suppress_sequences``: every n-gram of the input is passed as a banned sequence, and
   CTranslate2 then forbids, at each step, the token that would complete one of them after its
-  first n - 1 tokens, which is exactly what transformers' processor does.
+  first n - 1 tokens, which is what transformers' processor does (one edge differs: an input
+  containing the start token ``<s>`` itself, whose n-grams transformers also matches against
+  the start token at the head of the reply).
 - Sampling maps to ``sampling_temperature``/``sampling_topp``/``sampling_topk`` (top-k 50 is
   transformers' default).
 
