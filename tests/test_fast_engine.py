@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,7 @@ from core.engines.ctranslate2_engine import (
 from core.engines.transformers_engine import TransformersEngine
 from core.models import ModelFolder, resolve
 from core.settings import GenerationSettings
+from tests.conftest import WindowFactory
 
 CONVERSATIONS = [
     [Turn("user", "Hello there, how are you doing today?")],
@@ -321,3 +323,18 @@ def test_create_engine_picks_the_fast_engine_for_blenderbot(
     assert isinstance(create_engine("auto", folder, tmp_path, 1), TransformersEngine)
     with pytest.raises(EngineError, match="CTranslate2 cannot be loaded"):
         create_engine("fast", folder, tmp_path, 1)
+
+
+def test_the_window_chats_with_the_fast_engine(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    """Pick the fast engine, type a message, press Enter, see the reply."""
+    from PySide6.QtCore import Qt
+
+    window = make_window(tiny_model, engine="fast")
+    assert window.model_info.engine == "ctranslate2-int8"
+    with qtbot.waitSignal(window.reply_shown, timeout=60_000) as shown:
+        window.input_box.setPlainText("Hello there, how are you?")
+        qtbot.keyClick(window.input_box, Qt.Key.Key_Return)
+    assert shown.args[0].text
+    assert window.conversation.messages[-1].content == shown.args[0].text
