@@ -310,6 +310,7 @@ class MainWindow(QMainWindow):
         dialog.setWindowTitle(f"{APP_NAME}: downloading")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
+        self.host.worker.download_cancel.clear()
         dialog.canceled.connect(self.host.worker.download_cancel.set)
         self.download_dialog = dialog
         dialog.show()
@@ -319,11 +320,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object, object)
     def on_download_progress(self, done: int, total: int) -> None:
-        if self.download_dialog is not None and total:
-            self.download_dialog.setValue(int(1000 * done / total))
-            self.download_dialog.setLabelText(
-                f"Downloaded {human_size(done)} of {human_size(total)}"
-            )
+        dialog = self.download_dialog
+        if dialog is not None and total:
+            dialog.setLabelText(f"Downloaded {human_size(done)} of {human_size(total)}")
+            # Last: a modal progress dialog processes events in setValue, where the download
+            # may finish and close it.
+            dialog.setValue(int(1000 * done / total))
 
     def _close_download_dialog(self) -> None:
         if self.download_dialog is not None:

@@ -129,8 +129,11 @@ class ChatWorker(QObject):
 
     @Slot(object)
     def download(self, plan: DownloadPlan) -> None:
-        """Download the planned files; then load the model."""
-        self.download_cancel.clear()
+        """Download the planned files; then load the model.
+
+        The GUI thread clears ``download_cancel`` before asking, so a Cancel pressed before this
+        slot runs is not lost.
+        """
         try:
             folder = download(plan, self.download_progress.emit, self.download_cancel)
         except DownloadCancelled:
