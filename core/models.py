@@ -246,8 +246,13 @@ def download(plan: DownloadPlan, progress: ByteProgress, cancel: threading.Event
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = False
-            kwargs["file"] = open(os.devnull, "w")  # noqa: SIM115 - windowed builds have no stderr
+            self.sink = open(os.devnull, "w")  # noqa: SIM115 - windowed builds have no stderr
+            kwargs["file"] = self.sink
             super().__init__(*args, **kwargs)
+
+        def close(self) -> None:
+            super().close()
+            self.sink.close()
 
         def update(self, n: float | None = 1) -> bool | None:
             if cancel.is_set():
