@@ -66,6 +66,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def prepare_environment(args: argparse.Namespace) -> None:
     """Environment that must be set before Qt or huggingface_hub is imported."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Plain HTTP downloads: the path whose progress, cancel and resume the tests prove.
+    os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if args.offline:
         os.environ["HF_HUB_OFFLINE"] = "1"
@@ -102,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     from core.app_logging import ensure_std_streams
 
     ensure_std_streams()  # a windowed build has no stdout/stderr; printing must not crash
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["--convert-fast-model"]:  # the bundle's model-conversion child
+        from core.engines.ctranslate2_engine import convert_main
+
+        return convert_main(arguments[1:])
+    args = parse_args(arguments)
     prepare_environment(args)
 
     from PySide6.QtCore import QTimer

@@ -147,6 +147,12 @@ class MainWindow(QMainWindow):
         self.open_model_action = QAction("Open Model &Folder…", self)
         self.open_model_action.triggered.connect(self.choose_model_folder)
         self.file_menu.addAction(self.open_model_action)
+        self.reload_model_action = QAction("&Reload Model", self)
+        self.reload_model_action.setToolTip(
+            "Load the model again (after a cancelled download or a failed load)"
+        )
+        self.reload_model_action.triggered.connect(lambda: self.start_loading())
+        self.file_menu.addAction(self.reload_model_action)
         self.file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -557,6 +563,7 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(generating)
         self.send_button.setEnabled(not generating)
         self.open_model_action.setEnabled(not generating)
+        self.reload_model_action.setEnabled(not generating and not self.loading)
 
     # -- shutdown ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -47,6 +47,8 @@ import logging
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -228,7 +230,7 @@ class CTranslate2Engine:
             )
         )
         try:
-            convert_blenderbot(self.folder, partial, self.quantization, progress)
+            convert_in_child_process(self.folder, partial, self.quantization, progress)
             if target.exists():  # damaged by hand: not made by this code, which renames
                 shutil.rmtree(target)
             os.replace(partial, target)
@@ -606,6 +608,80 @@ def convert_blenderbot(
     progress(80, "Preparing the fast engine: done")
 
 
+PROGRESS_PREFIX = "confab-progress "
+CONVERT_FLAG = "--convert-fast-model"
+
+
+def converter_command(folder: ModelFolder, output: Path, quantization: Quantization) -> list[str]:
+    """The command that converts in a child process: this module, or the bundled app itself."""
+    arguments = [CONVERT_FLAG, str(folder.path), folder.model_id, str(output), quantization]
+    if getattr(sys, "frozen", False):  # PyInstaller: main.py routes the flag here
+        return [sys.executable, *arguments]
+    return [sys.executable, "-m", "core.engines.ctranslate2_engine", *arguments]
+
+
+def convert_in_child_process(
+    folder: ModelFolder, output: Path, quantization: Quantization, progress: ProgressCallback
+) -> None:
+    """Run ``convert_blenderbot`` in a child process and relay its progress.
+
+    Converting holds the GIL for long stretches (unpickling, writing the spec): in the app's
+    own process that froze the window for ~240 ms at a time with a small model, and it needs
+    about three times the int8 model's memory (2.2 GB for the 400M model), which the app's
+    process would then keep. A child returns both when it exits. If ``progress`` raises (the
+    app is closing), the child is killed.
+    """
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
+    flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    child = subprocess.Popen(
+        converter_command(folder, output, quantization),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        creationflags=flags,
+    )
+    try:
+        assert child.stdout is not None and child.stderr is not None
+        for line in child.stdout:
+            if line.startswith(PROGRESS_PREFIX):
+                percent, _, text = line[len(PROGRESS_PREFIX) :].rstrip("\n").partition(" ")
+                progress(int(percent), text)
+        errors = child.stderr.read()
+        code = child.wait()
+    except BaseException:
+        child.kill()
+        child.wait()
+        raise
+    if code != 0:
+        last = errors.strip().splitlines()[-1] if errors.strip() else f"exit code {code}"
+        raise RuntimeError(last)
+
+
+def convert_main(arguments: Sequence[str]) -> int:
+    """The child process: ``SOURCE MODEL_ID OUTPUT QUANTIZATION`` -> a converted model."""
+    from core.models import check_folder
+
+    source, model_id, output, quantization = arguments
+    if quantization not in ("int8", "float32"):
+        print(f"unknown quantization {quantization}", file=sys.stderr)
+        return 2
+
+    def report(percent: int, text: str) -> None:
+        print(f"{PROGRESS_PREFIX}{percent} {text}", flush=True)
+
+    folder = check_folder(Path(source), model_id)
+    convert_blenderbot(folder, Path(output), quantization, report)  # type: ignore[arg-type]
+    return 0
+
+
 def blenderbot_loader() -> Any:
     """A CTranslate2 loader that reads BlenderBot through the BART loader.
 
@@ -651,3 +727,10 @@ def blenderbot_loader() -> Any:
             return tokens
 
     return BlenderbotLoader()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 6 or sys.argv[1] != CONVERT_FLAG:
+        print(f"usage: {CONVERT_FLAG} SOURCE MODEL_ID OUTPUT QUANTIZATION", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(convert_main(sys.argv[2:]))
