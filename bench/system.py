@@ -55,3 +55,13 @@ def peak_rss_mb() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return float(peak) / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def peak_child_rss_mb() -> float:
+    """The largest peak resident memory of this process's finished children, in MB (POSIX)."""
+    if sys.platform == "win32":
+        return 0.0
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return float(peak) / (2**20 if sys.platform == "darwin" else 2**10)
