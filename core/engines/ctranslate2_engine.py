@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from core.context import ContextWindow, Turn, fit_context
+from core.context import ContextWindow, Turn
 from core.engines.base import (
     EngineError,
     GenerationCancelled,
@@ -66,6 +66,7 @@ from core.engines.base import (
     Reply,
     TextCallback,
 )
+from core.engines.tokens import count_content_tokens, encode, fit_seq2seq, quiet_transformers
 from core.models import ModelFolder
 from core.settings import GenerationSettings
 
@@ -161,8 +162,7 @@ class CTranslate2Engine:
         progress(5, "Reading the tokenizer…")
         import transformers
 
-        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        quiet_transformers(transformers)
         path = str(self.folder.path)
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(
@@ -250,15 +250,10 @@ class CTranslate2Engine:
     # -- context ---------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` without special tokens."""
-        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids
+        return encode(self._tokenizer, text)
 
     def fit(self, turns: Sequence[Turn], persona: str = "") -> ContextWindow:
-        if self._tokenizer is None:
-            raise EngineError("The model is not loaded yet.")
-        return fit_context(
-            turns, self.encode, self.folder.context_limit, self._tokenizer.eos_token_id, persona
-        )
+        return fit_seq2seq(self._tokenizer, self.folder, turns, persona)
 
     # -- generation ------------------------------------------------------------------------
     def generate(
@@ -285,10 +280,9 @@ class CTranslate2Engine:
         text = self.decode(ids)
         if plan.streams:
             stream.finish(text)
-        special = set(self._tokenizer.all_special_ids)
         return Reply(
             text=text,
-            tokens=sum(1 for t in ids if t not in special),
+            tokens=count_content_tokens(self._tokenizer, ids),
             reply_s=time.perf_counter() - started,
             first_token_s=(stream.first_text_at - started) if stream.first_text_at else None,
             context=window,

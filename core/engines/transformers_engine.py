@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from core.context import ContextWindow, Turn, fit_context
+from core.context import ContextWindow, Turn
 from core.engines.base import (
     EngineError,
     GenerationCancelled,
@@ -21,6 +21,7 @@ from core.engines.base import (
     Reply,
     TextCallback,
 )
+from core.engines.tokens import count_content_tokens, encode, fit_seq2seq, quiet_transformers
 from core.models import ModelFolder
 from core.settings import GenerationSettings, streams
 
@@ -52,8 +53,7 @@ class TransformersEngine:
         import transformers
 
         torch.set_num_threads(self.threads)
-        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-        transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        quiet_transformers(transformers)
         progress(30, "Reading the tokenizer…")
         path = str(self.folder.path)
         # A GGUF file carries its tokenizer and quantized weights; transformers de-quantizes.
@@ -94,16 +94,11 @@ class TransformersEngine:
     # -- context ---------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` without special tokens."""
-        ids: list[int] = self._tokenizer(text, add_special_tokens=False)["input_ids"]
-        return ids
+        return encode(self._tokenizer, text)
 
     def fit(self, turns: Sequence[Turn], persona: str = "") -> ContextWindow:
-        if self._tokenizer is None:
-            raise EngineError("The model is not loaded yet.")
-        if self.folder.is_seq2seq:
-            return fit_context(
-                turns, self.encode, self.folder.context_limit, self._tokenizer.eos_token_id, persona
-            )
+        if self.folder.is_seq2seq or self._tokenizer is None:
+            return fit_seq2seq(self._tokenizer, self.folder, turns, persona)
         return self._fit_chat_template(turns, persona)
 
     def _fit_chat_template(self, turns: Sequence[Turn], persona: str) -> ContextWindow:
@@ -166,10 +161,9 @@ class TransformersEngine:
             raise GenerationCancelled()
         new_tokens = output[0] if self.folder.is_seq2seq else output[0, input_ids.shape[1] :]
         text = self._tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
-        special = set(self._tokenizer.all_special_ids)
         return Reply(
             text=text,
-            tokens=sum(1 for t in new_tokens.tolist() if t not in special),
+            tokens=count_content_tokens(self._tokenizer, new_tokens.tolist()),
             reply_s=time.perf_counter() - started,
             first_token_s=(streamer.first_text_at - started) if streamer.first_text_at else None,
             context=window,
