@@ -67,25 +67,15 @@ from core.engines.base import (
     TextCallback,
 )
 from core.engines.tokens import count_content_tokens, encode, fit_seq2seq, quiet_transformers
-from core.models import ModelFolder
+from core.models import DOWNLOAD_PATTERNS, ModelFolder
 from core.settings import GenerationSettings
 
 log = logging.getLogger(__name__)
 
 Quantization = Literal["int8", "float32"]
 SUPPORTED_ARCHITECTURES = frozenset({"BlenderbotForConditionalGeneration"})
-SOURCE_FILES = (
-    "config.json",
-    "generation_config.json",
-    "model.safetensors",
-    "pytorch_model.bin",
-    "vocab.json",
-    "merges.txt",
-    "tokenizer.json",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-    "added_tokens.json",
-)
+# The files a conversion is made from (their sizes and times key the converted folder).
+SOURCE_FILES = tuple(name for name in DOWNLOAD_PATTERNS if "*" not in name)
 CONVERSION_FORMAT = 1  # bump when the converted folder's contents change
 METADATA_FILE = "confab.json"
 PARTIAL_MARKER = ".partial-"
