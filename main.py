@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_std_streams()  # a windowed build has no stdout/stderr; printing must not crash
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["--convert-fast-model"]:  # the bundle's model-conversion child
-        from core.engines.ctranslate2_engine import convert_main
+        from core.engines.conversion import convert_main
 
         return convert_main(arguments[1:])
     args = parse_args(arguments)

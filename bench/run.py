@@ -135,16 +135,16 @@ def child(args: argparse.Namespace, kind: str) -> dict[str, Any]:
 
 
 def run_child(args: argparse.Namespace) -> dict[str, Any]:
-    from core.engines.ctranslate2_engine import CTranslate2Engine, is_complete
+    from core.engines.int8_engine import Int8Engine, is_complete
 
     folder = model_folder(args.cache)
     data_dir = args.cache / "data"
     if args.child == "convert":
         # The first conversion goes where the app would keep it; later runs time a fresh one.
-        existing = is_complete(CTranslate2Engine(folder, data_dir, args.threads).converted_path)
+        existing = is_complete(Int8Engine(folder, data_dir, args.threads).converted_path)
         scratch = Path(tempfile.mkdtemp(prefix="convert-", dir=args.cache)) if existing else None
         try:
-            engine = CTranslate2Engine(folder, scratch or data_dir, args.threads)
+            engine = Int8Engine(folder, scratch or data_dir, args.threads)
             started = time.perf_counter()
             engine.load(lambda percent, text: None)
             load_s = time.perf_counter() - started
@@ -154,7 +154,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         # The conversion itself runs in a child of this process (as in the app).
         return {"load_s": load_s, "peak_rss_mb": max(peak_rss_mb(), peak_child_rss_mb())}
 
-    engine = CTranslate2Engine(folder, data_dir, args.threads)
+    engine = Int8Engine(folder, data_dir, args.threads)
     started = time.perf_counter()
     engine.load(lambda percent, text: None)
     load_s = time.perf_counter() - started
@@ -190,15 +190,15 @@ def timed_reply(engine: Engine, settings: GenerationSettings) -> dict[str, Any]:
 
 def compare_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
     """Load the engines in this process, then time them in alternation."""
-    from core.engines.ctranslate2_engine import CTranslate2Engine
+    from core.engines.int8_engine import Int8Engine
     from core.engines.transformers_engine import TransformersEngine
 
     folder = model_folder(args.cache)
     data_dir = args.cache / "data"
     engines: dict[str, Engine] = {"transformers": TransformersEngine(folder, args.threads)}
-    engines["fast_int8"] = CTranslate2Engine(folder, data_dir, args.threads)
+    engines["fast_int8"] = Int8Engine(folder, data_dir, args.threads)
     if args.float32:
-        engines["fast_float32"] = CTranslate2Engine(folder, data_dir, args.threads, "float32")
+        engines["fast_float32"] = Int8Engine(folder, data_dir, args.threads, "float32")
     load_s: dict[str, float] = {}
     for name, engine in engines.items():
         say(f"Loading {name}…")

@@ -91,9 +91,7 @@ def _log_uncaught_exceptions() -> None:
     if getattr(previous, _OWNED, False):
         return
 
-    def hook(
-        kind: type[BaseException], error: BaseException, trace: TracebackType | None
-    ) -> None:
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
         if not issubclass(kind, KeyboardInterrupt):
             log.critical("Uncaught exception", exc_info=(kind, error, trace))
         previous(kind, error, trace)

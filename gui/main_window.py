@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 ENGINE_LABELS: dict[EngineChoice, str] = {
     "auto": "Automatic (fast when the model allows)",
     "transformers": "Transformers (reference, fp32)",
-    "fast": "Fast (CTranslate2 int8)",
+    "fast": "Fast (int8)",
 }
 
 

@@ -406,7 +406,8 @@ def test_cancel_in_the_progress_dialog_stops_the_download(
     driver.timer.stop()
 
     assert seen["cancel_set"]
-    assert window.download_dialog is None
+    # qtbot hears the worker's signal in the worker's thread; the window's slot is queued.
+    qtbot.waitUntil(lambda: window.download_dialog is None, timeout=5_000)
     assert window.model_info is None
     assert window.model_label.text() == "Download cancelled; the files already fetched are kept"
     with pytest.raises(ModelNotCached):

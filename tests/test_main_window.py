@@ -108,8 +108,8 @@ def test_the_event_loop_never_stalls_while_loading_and_replying(
     # run and is done here first, so what is measured is loading and replying.
     from transformers import BlenderbotForConditionalGeneration  # noqa: F401
 
-    # Engines of earlier tests' windows may still wait for the garbage collector; freeing a
-    # CTranslate2 translator joins its threads, which is not this window's work.
+    # Engines of earlier tests' windows may still wait for the garbage collector; freeing
+    # their models is not this window's work.
     gc.collect()
     window = make_window(slow_model, engine=engine, load=False, threads=2)
     gaps: list[int] = []

@@ -27,37 +27,22 @@ def create_engine(
 ) -> Engine:
     """An engine for ``folder``; nothing heavy is imported until its ``load``.
 
-    ``fast`` is CTranslate2 with int8 weights (BlenderBot only); ``auto`` picks it when it can
-    run the model and CTranslate2 loads, and the transformers reference engine otherwise.
+    ``fast`` is transformers with int8 linear layers (BlenderBot models); ``auto`` picks it
+    for the models it runs, and the transformers reference engine (float32) for the others.
     """
     if choice not in ENGINE_CHOICES:
         raise EngineError(f"Unknown engine '{choice}'; choose one of {', '.join(ENGINE_CHOICES)}.")
     if choice != "transformers":
-        from core.engines import ctranslate2_engine as fast
+        from core.engines import int8_engine
 
+        if int8_engine.supports(folder):
+            return int8_engine.Int8Engine(folder, data_dir, threads)
         if choice == "fast":
-            if not fast.supports(folder):
-                raise EngineError(
-                    f"The fast engine runs BlenderBot models only; {folder.model_id} is a "
-                    f"{folder.architecture or 'model of another kind'}. "
-                    "Choose the transformers engine for it."
-                )
-            fast.import_ctranslate2()  # raises EngineError saying why it is missing
-            return fast.CTranslate2Engine(folder, data_dir, threads)
-        if fast.supports(folder) and fast_engine_available():
-            return fast.CTranslate2Engine(folder, data_dir, threads)
+            raise EngineError(
+                f"The fast engine runs BlenderBot models only; {folder.model_id} is a "
+                f"{folder.architecture or 'model of another kind'}. "
+                "Choose the transformers engine for it."
+            )
     from core.engines.transformers_engine import TransformersEngine
 
     return TransformersEngine(folder, threads)
-
-
-def fast_engine_available() -> bool:
-    """Whether CTranslate2 can be imported here (about 40 ms; it pulls in no torch)."""
-    from core.engines import ctranslate2_engine as fast
-
-    try:
-        fast.import_ctranslate2()
-    except EngineError as error:
-        log.warning("%s", error)
-        return False
-    return True

@@ -37,6 +37,7 @@ class TransformersEngine:
     """Runs a model with ``model.generate``; the reference every other engine is checked against."""
 
     name = "transformers"
+    label = "transformers"  # what the status bar, replies and --self-test show
 
     def __init__(self, folder: ModelFolder, threads: int) -> None:
         self.folder = folder
@@ -84,7 +85,7 @@ class TransformersEngine:
             model_id=self.folder.model_id,
             path=path,
             architecture=self.folder.architecture,
-            engine=self.name,
+            engine=self.label,
             context_limit=self.folder.context_limit,
             parameters=parameters,
             load_s=time.perf_counter() - started,
@@ -155,6 +156,7 @@ class TransformersEngine:
                 attention_mask=torch.ones_like(input_ids),
                 stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]),
                 streamer=streamer if streams(effective) else None,
+                **self._generation_extras(effective),
                 **kwargs,
             )
         if stop.is_set():
@@ -167,8 +169,32 @@ class TransformersEngine:
             reply_s=time.perf_counter() - started,
             first_token_s=(streamer.first_text_at - started) if streamer.first_text_at else None,
             context=window,
-            engine=self.name,
+            engine=self.label,
         )
+
+    def token_ids(self, input_ids: Sequence[int], settings: GenerationSettings) -> list[int]:
+        """A seq2seq model's reply token ids for a model input, without the start token.
+
+        What ``generate`` decodes into text, for comparing engines token by token.
+        """
+        import torch
+
+        if self._model is None:
+            raise EngineError("The model is not loaded yet.")
+        ids = torch.tensor([list(input_ids)], dtype=torch.long)
+        effective = settings.merged_over(self._defaults)
+        with torch.inference_mode():
+            output = self._model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                **self._generation_extras(effective),
+                **settings.overrides(),
+            )
+        return [int(t) for t in output[0, 1:].tolist()]
+
+    def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
+        """More arguments for ``generate`` (none here: this is the reference)."""
+        return {}
 
 
 class StopOnEvent:

@@ -1,0 +1,317 @@
+"""The int8 engine: transformers' own generation, with int8 weights and int8 matrix products.
+
+Every ``nn.Linear`` of the model (attention, feed-forward, output layer) becomes an
+``Int8Linear``: int8 weights with a scale per output row, inputs quantized per row on the
+fly, products by ``torch._int_mm``. Embeddings, layer norms and attention stay in float32.
+Everything else is transformers' ``generate``, the same code the reference engine runs, so
+every setting means exactly what it means there (beam search, length penalty, no-repeat
+n-grams on the reply and on the input, min/max length, sampling), greedy and sampled replies
+stream token by token, and ``stop`` ends any reply, beam search included, within a step.
+
+The first ``load`` of a model quantizes it in a child process (``core.engines.conversion``)
+into ``<data_dir>/models/<name>-<hash>-torch-int8/model.safetensors``; later loads build the
+model on the meta device, swap in empty int8 layers, and fill them from that file, so the
+app's process never holds the float32 weights (~1.5 GB for the 400M model).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from core.engines import conversion
+from core.engines.base import EngineError, ModelInfo, ProgressCallback
+from core.engines.conversion import METADATA_FILE
+from core.engines.tokens import load_generation_config, quiet_transformers
+from core.engines.transformers_engine import TransformersEngine
+from core.models import ModelFolder
+
+log = logging.getLogger(__name__)
+
+Quantization = Literal["int8", "float32"]
+SUPPORTED_ARCHITECTURES = frozenset({"BlenderbotForConditionalGeneration"})
+CONVERSION_FORMAT = 1  # bump when the converted folder's contents change
+CONVERSION_TAG = "torch-int8"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def supports(folder: ModelFolder) -> bool:
+    """Whether the int8 engine can run this model."""
+    return folder.architecture in SUPPORTED_ARCHITECTURES
+
+
+def conversion_dir(folder: ModelFolder, data_dir: Path) -> Path:
+    """Where the int8 weights for these source files live."""
+    return conversion.conversion_dir(folder, data_dir, CONVERSION_TAG, CONVERSION_FORMAT)
+
+
+def is_complete(path: Path) -> bool:
+    """A finished conversion: renamed into place, with its weights and metadata."""
+    return conversion.is_complete(path, WEIGHTS_FILE)
+
+
+class Int8Engine(TransformersEngine):
+    """BlenderBot through transformers with int8 linear layers (float32 for fidelity checks)."""
+
+    name = "fast"
+
+    def __init__(
+        self,
+        folder: ModelFolder,
+        data_dir: Path,
+        threads: int,
+        quantization: Quantization = "int8",
+    ) -> None:
+        if quantization not in ("int8", "float32"):
+            raise EngineError(f"Unknown quantization '{quantization}'.")
+        super().__init__(folder, threads)
+        self.data_dir = data_dir
+        self.quantization: Quantization = quantization
+        self.label = quantization
+
+    @property
+    def converted_path(self) -> Path:
+        return conversion_dir(self.folder, self.data_dir)
+
+    def load(self, progress: ProgressCallback) -> ModelInfo:
+        started = time.perf_counter()
+        if not supports(self.folder):
+            raise EngineError(
+                f"The fast engine runs BlenderBot models only; {self.folder.model_id} is a "
+                f"{self.folder.architecture}. Choose the transformers engine for it."
+            )
+        if self.quantization == "float32":  # the same generation code, unquantized weights
+            info = super().load(progress)
+            elapsed = time.perf_counter() - started
+            return dataclasses.replace(info, engine=self.label, load_s=elapsed)
+        progress(2, "Starting the inference library…")
+        import torch
+        import transformers
+
+        from core.engines.int8_layers import int8_kernels_work
+
+        torch.set_num_threads(self.threads)
+        quiet_transformers(transformers)
+        if not int8_kernels_work():
+            raise EngineError(
+                "The fast engine is not available: this build of torch cannot multiply int8 "
+                "matrices on this CPU. Choose the transformers engine."
+            )
+        progress(5, "Reading the tokenizer…")
+        path = str(self.folder.path)
+        try:
+            self._tokenizer = transformers.AutoTokenizer.from_pretrained(
+                path, local_files_only=True
+            )
+            generation = load_generation_config(transformers, path)
+        except Exception as error:
+            raise EngineError(
+                f"The model in {self.folder.path} could not be loaded: {error}"
+            ) from error
+        target = self.converted_path
+        opened: tuple[Any, dict[str, Any]] | None = None
+        if is_complete(target):
+            progress(8, "Loading the int8 model…")
+            try:
+                opened = open_int8_model(target, self.folder)
+            except EngineError as error:  # damaged since it was made: convert again
+                log.warning("%s; converting again", error)
+                shutil.rmtree(target, ignore_errors=True)
+        if opened is None:
+            conversion.convert_atomically(
+                "torch-int8", self.folder, target, "int8", WEIGHTS_FILE, progress
+            )
+            progress(85, "Loading the int8 model…")
+            opened = open_int8_model(target, self.folder)
+        model, metadata = opened
+        model.generation_config = generation
+        self._model = model
+        self._defaults = generation.to_diff_dict()
+        progress(100, "Ready")
+        return ModelInfo(
+            model_id=self.folder.model_id,
+            path=path,
+            architecture=self.folder.architecture,
+            engine=self.label,
+            context_limit=self.folder.context_limit,
+            parameters=int(metadata["parameters"]),
+            load_s=time.perf_counter() - started,
+            generation_defaults=dict(self._defaults),
+        )
+
+    def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
+        """A cache sized for the reply that keeps the input once (``int8_layers.reply_cache``)."""
+        from core.engines.int8_layers import reply_cache
+
+        release_free_memory()  # what the last reply freed, before this one allocates
+
+        return {"past_key_values": reply_cache(int(effective.get("max_length") or 128))}
+
+
+def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, Any]]:
+    """The int8 model saved in ``target``, built without ever holding float32 weights.
+
+    The model is made on the meta device (no memory), its linear layers become empty
+    ``Int8Linear``s, and each is filled from the file and packed before the next is read, so
+    the process never holds two copies of the weights.
+    """
+    import torch
+    import transformers
+
+    from core.engines.int8_layers import (
+        PROJECTIONS,
+        Int8Linear,
+        can_fuse,
+        fuse_projections,
+        int8_skeleton,
+    )
+
+    try:
+        metadata: dict[str, Any] = json.loads((target / METADATA_FILE).read_text("utf-8"))
+        tied: dict[str, str] = dict(metadata["tied"])
+        config = transformers.AutoConfig.from_pretrained(str(folder.path), local_files_only=True)
+        with torch.device("meta"):
+            model = transformers.AutoModelForSeq2SeqLM.from_config(config)  # type: ignore[no-untyped-call]
+        int8_skeleton(model)
+        with SafetensorsReader(target / WEIGHTS_FILE) as reader:
+            filled: set[str] = set()
+
+            def read_layer(prefix: str, layer: Any) -> dict[str, Any]:
+                names = [f"{prefix}.{name}" for name in layer.state_dict()]
+                filled.update(names)
+                return {n.rsplit(".", 1)[1]: reader.read(tied.get(n, n)) for n in names}
+
+            for prefix, module in list(model.named_modules()):
+                if can_fuse(module, prefix):
+                    parts = [read_layer(f"{prefix}.{p}", getattr(module, p)) for p in PROJECTIONS]
+                    fuse_projections(module, parts)
+                    del parts
+                elif isinstance(module, Int8Linear) and f"{prefix}.weight_int8" not in filled:
+                    module.load_state_dict(read_layer(prefix, module), strict=True, assign=True)
+                    module.pack()
+                else:
+                    continue
+                release_free_memory()
+            rest = {
+                name: reader.read(tied.get(name, name))
+                for name in model.state_dict()
+                if name not in filled
+            }
+        model.load_state_dict(rest, strict=False, assign=True)
+        del rest
+        release_free_memory()
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise EngineError(f"The int8 model in {target} cannot be used: {error}") from error
+    left = [name for name, tensor in model.state_dict().items() if tensor.is_meta]
+    if left:
+        raise EngineError(f"The int8 model in {target} lacks {', '.join(left[:3])}.")
+    model.eval()
+    return model, metadata
+
+
+def release_free_memory() -> None:
+    """Give freed heap memory back to the system (glibc only; elsewhere nothing happens).
+
+    Packing each layer frees its int8 copy; glibc keeps such holes, and without this the
+    process grew by ~1.6x the weights' size while loading (941 MB instead of 753 MB).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (musl)
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+SAFETENSORS_DTYPES = {"I8": "int8", "F32": "float32", "I32": "int32", "I64": "int64"}
+
+
+class SafetensorsReader:
+    """Reads tensors of a safetensors file into private memory, one at a time.
+
+    Not memory-mapped: mapped weights gave 3-10x swings in speed here, and copying out of a
+    mapping holds both copies at once.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stream = path.open("rb")
+        header_size = int.from_bytes(self._stream.read(8), "little")
+        if not 2 <= header_size <= 100_000_000:
+            self._stream.close()
+            raise ValueError(f"{path.name} is not a safetensors file")
+        self._header: dict[str, Any] = json.loads(self._stream.read(header_size))
+        self._header.pop("__metadata__", None)
+        self._base = 8 + header_size
+
+    def __enter__(self) -> SafetensorsReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stream.close()
+
+    def read(self, name: str) -> Any:
+        import torch
+
+        if name not in self._header:
+            raise KeyError(f"{self.path.name} has no tensor {name}")
+        entry = self._header[name]
+        dtype = getattr(torch, SAFETENSORS_DTYPES[entry["dtype"]])
+        tensor = torch.empty(entry["shape"], dtype=dtype)
+        view = memoryview(tensor.numpy()).cast("B")  # type: ignore[arg-type]
+        start, end = entry["data_offsets"]
+        if len(view) != end - start:
+            raise ValueError(f"{name} in {self.path.name} has the wrong size")
+        self._stream.seek(self._base + start)
+        if self._stream.readinto(view) != len(view):
+            raise ValueError(f"{self.path.name} is truncated")
+        return tensor
+
+
+def convert_to_int8(folder: ModelFolder, output: Path, progress: ProgressCallback) -> None:
+    """Write the int8 weights of ``folder`` into the existing, empty ``output``."""
+    import safetensors.torch
+    import torch
+    import transformers
+
+    from core.engines.int8_layers import quantize_linears
+
+    quiet_transformers(transformers)
+    progress(10, "Preparing the fast engine (once per model): reading the weights…")
+    path = str(folder.path)
+    model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
+        path, local_files_only=True, dtype=torch.float32
+    )
+    parameters = sum(p.numel() for p in model.parameters())
+    progress(40, "Preparing the fast engine: int8 weights…")
+    with torch.no_grad():
+        quantize_linears(model)
+    progress(65, "Preparing the fast engine: writing the int8 model…")
+    unique: dict[str, Any] = {}
+    tied: dict[str, str] = {}
+    seen: dict[tuple[int, tuple[int, ...]], str] = {}
+    for name, tensor in model.state_dict().items():
+        key = (tensor.data_ptr(), tuple(tensor.shape))
+        if key in seen:
+            tied[name] = seen[key]
+        else:
+            seen[key] = name
+            unique[name] = tensor.contiguous()
+    safetensors.torch.save_file(unique, str(output / WEIGHTS_FILE), metadata={"format": "int8"})
+    metadata = {
+        "format": CONVERSION_FORMAT,
+        "source": path,
+        "model_id": folder.model_id,
+        "quantization": "int8",
+        "parameters": parameters,
+        "tied": tied,
+    }
+    (output / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+    progress(80, "Preparing the fast engine: done")
