@@ -1,0 +1,39 @@
+"""The benchmark runs end to end (on a tiny model here; its numbers mean nothing)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.run import MODEL_NAME, TARGETS, main
+from bench.system import decoder_step_bytes
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_CONFIG = REPO.parent / "shared" / "blenderbot-400M-distill" / "config.json"
+
+
+def test_the_benchmark_prints_its_report(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(tiny_model, tmp_path / MODEL_NAME)
+    (tmp_path / MODEL_NAME / "built.json").write_text("{}", encoding="utf-8")
+
+    assert main(["--json", "--repeats", "1", "--threads", "1", "--cache", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    for key in ("speedup_beam10", "speedup_greedy", "first_token_s", "peak_rss_mb"):
+        assert report[key] > 0, key
+    assert set(report["targets"]) == set(TARGETS)
+    assert all(isinstance(target["met"], bool) for target in report["targets"].values())
+    assert report["reply_tokens"]["greedy_tokens_fast_int8"] > 0
+    assert report["load_s"]["fast_int8_with_conversion"] > 0
+    assert "targets:" in captured.err  # the table, for people
+
+
+@pytest.mark.skipif(not REAL_CONFIG.is_file(), reason="needs ../shared")
+def test_a_decoding_step_reads_286_million_weights() -> None:
+    config = json.loads(REAL_CONFIG.read_text(encoding="utf-8"))
+    assert round(decoder_step_bytes(config, 1.0) / 1e6, 1) == 285.5  # PERFORMANCE.md: ~286 M
