@@ -347,5 +347,5 @@ def format_table(report: dict[str, Any]) -> str:
     ]
     for key, target in report["targets"].items():
         mark = "met" if target["met"] else "MISSED"
-        lines.append(f"  {key:<18} {target['value']:>9.3f}  (target {target['target']}): {mark}")
+        lines.append(f"  {key:<27} {target['value']:>9.3f}  (target {target['target']}): {mark}")
     return "\n".join(lines)
