@@ -7,6 +7,7 @@ imports happen in the model worker's thread.
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import json
 import logging
@@ -100,6 +101,21 @@ def report_window_shown() -> None:
     )
 
 
+def drop_pyside_import_hook(python_import: Any) -> None:
+    """Give Python its own ``__import__`` back once the Qt modules are imported.
+
+    PySide6 replaces ``builtins.__import__`` by a hook for its ``from __feature__ import``
+    switches (snake_case names, true properties), which Confab does not use. The hook reads
+    the source of every module that imports anything, and keeps it: with it, importing
+    torch and transformers' BlenderBot in the worker took ~110 MB more memory (469 MB
+    instead of 360 MB, measured with psutil) and pushed the app over 1 GB with the fast
+    engine.
+    """
+    if builtins.__import__ is not python_import:
+        log.info("Dropping PySide6's import hook (%r)", builtins.__import__)
+        builtins.__import__ = python_import
+
+
 def main(argv: list[str] | None = None) -> int:
     from core.app_logging import ensure_std_streams
 
@@ -112,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(arguments)
     prepare_environment(args)
 
+    python_import = builtins.__import__
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -121,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     from gui.app_settings import AppSettings
     from gui.main_window import LaunchOptions, MainWindow
 
+    drop_pyside_import_hook(python_import)
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

@@ -130,10 +130,17 @@ def test_int8_greedy_replies_agree_with_transformers_on_most_tokens(
 def test_the_int8_model_holds_no_float_weights_in_its_layers(fast8: Int8Engine) -> None:
     import torch
 
-    from core.engines.int8_layers import Int8Linear, ProjectionPart
+    from core.engines.int8_layers import Int8Embedding, Int8Linear, ProjectionPart
 
     model = fast8._model
     assert not [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    tokens = [
+        model.model.shared,
+        model.model.encoder.embed_tokens,
+        model.model.decoder.embed_tokens,
+    ]
+    assert all(isinstance(embedding, Int8Embedding) for embedding in tokens)
+    assert len({embedding.weight_int8.data_ptr() for embedding in tokens}) == 1  # one copy
     layers = [m for m in model.modules() if isinstance(m, Int8Linear)]
     parts = [m for m in model.modules() if isinstance(m, ProjectionPart)]
     config = model.config  # self-attention's q, k, v are one fused layer, kept by its parts
@@ -361,3 +368,24 @@ def test_the_window_chats_with_the_fast_engine(
         qtbot.keyClick(window.input_box, Qt.Key.Key_Return)
     assert shown.args[0].text
     assert window.conversation.messages[-1].content == shown.args[0].text
+
+
+def test_conversions_it_replaces_are_removed(tiny_model: Path, tmp_path: Path) -> None:
+    folder = resolve(str(tiny_model))
+    target = conversion_dir(folder, tmp_path)
+    stem = target.name.rsplit("-", 3)[0]
+    models = tmp_path / "models"
+    older = models / f"{stem}-0123456789ab-torch-int8"  # other source files or format
+    retired = models / f"{stem}-0123456789ab-int8"  # CTranslate2's, by the first fast engine
+    unrelated = models / "other-model-0123456789ab-torch-int8"
+    not_ours = models / f"{stem}-0123456789ab-float32"  # no metadata file: not made by Confab
+    for path in (older, retired, unrelated, not_ours):
+        path.mkdir(parents=True)
+        (path / "model.bin").write_bytes(b"x")
+    for path in (older, retired, unrelated):
+        (path / "confab.json").write_text("{}", encoding="utf-8")
+
+    load(Int8Engine(folder, tmp_path, threads=1))
+    assert sorted(p.name for p in models.iterdir()) == sorted(
+        [target.name, unrelated.name, not_ours.name]
+    )

@@ -75,6 +75,7 @@ def convert_atomically(
         if target.exists():  # damaged by hand: not made by this code, which renames
             shutil.rmtree(target)
         os.replace(partial, target)
+        remove_stale_conversions(target)
     except EngineError:
         raise
     except Exception as error:
@@ -86,6 +87,34 @@ def convert_atomically(
         ) from error
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+# Conversions this app once made and no longer reads: CTranslate2's, by the first fast engine.
+RETIRED_TAGS = ("int8", "float32")
+CONVERSION_NAME = re.compile(r"(?P<stem>.+)-(?P<hash>[0-9a-f]{12})-(?P<tag>[A-Za-z0-9-]+)")
+
+
+def remove_stale_conversions(target: Path) -> None:
+    """Delete earlier conversions of the same model that ``target`` replaces.
+
+    They are folders named like ``target`` but for other source files or an older format
+    (the hash differs), or in a format no engine reads any more; each holds several
+    hundred MB. Only folders with this app's metadata file are touched.
+    """
+    this = CONVERSION_NAME.fullmatch(target.name)
+    if this is None:
+        return
+    for folder in target.parent.iterdir():
+        other = CONVERSION_NAME.fullmatch(folder.name)
+        if (
+            other is not None
+            and folder != target
+            and other["stem"] == this["stem"]
+            and other["tag"] in (this["tag"], *RETIRED_TAGS)
+            and (folder / METADATA_FILE).is_file()
+        ):
+            log.info("Removing a conversion that is no longer used: %s", folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_abandoned_conversions(target: Path) -> None:

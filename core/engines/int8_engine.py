@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 Quantization = Literal["int8", "float32"]
 SUPPORTED_ARCHITECTURES = frozenset({"BlenderbotForConditionalGeneration"})
-CONVERSION_FORMAT = 1  # bump when the converted folder's contents change
+CONVERSION_FORMAT = 2  # bump when the converted folder's contents change (2: int8 embeddings)
 CONVERSION_TAG = "torch-int8"
 WEIGHTS_FILE = "model.safetensors"
 
@@ -105,6 +105,7 @@ class Int8Engine(TransformersEngine):
                 "matrices on this CPU. Choose the transformers engine."
             )
         progress(5, "Reading the tokenizer…")
+        map_large_allocations()
         path = str(self.folder.path)
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(
@@ -199,13 +200,21 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
                 else:
                     continue
                 release_free_memory()
+            read: dict[str, Any] = {}  # tied names share one tensor, read once
+
+            def read_once(source: str) -> Any:
+                if source not in read:
+                    read[source] = reader.read(source)
+                return read[source]
+
             rest = {
-                name: reader.read(tied.get(name, name))
+                name: read_once(tied.get(name, name))
                 for name in model.state_dict()
                 if name not in filled
             }
         model.load_state_dict(rest, strict=False, assign=True)
         del rest
+        read.clear()
         release_free_memory()
     except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
         raise EngineError(f"The int8 model in {target} cannot be used: {error}") from error
@@ -214,6 +223,25 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
         raise EngineError(f"The int8 model in {target} lacks {', '.join(left[:3])}.")
     model.eval()
     return model, metadata
+
+
+def map_large_allocations(threshold: int = 1 << 20) -> None:
+    """Have glibc map blocks of ``threshold`` bytes or more directly, and unmap them on free.
+
+    By default glibc raises that threshold to the size of each large block it frees (up to
+    32 MB), after which the weights read while loading, the encoder's output and the
+    reply cache all come from the heap, where what they leave behind on free stays
+    resident. A reply allocates no block this large per step (the cache reorders through
+    one scratch buffer), so this costs no system calls while decoding. Elsewhere (macOS,
+    Windows, musl) nothing happens.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    m_mmap_threshold = -3
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(m_mmap_threshold, threshold)
 
 
 def release_free_memory() -> None:
@@ -281,7 +309,7 @@ def convert_to_int8(folder: ModelFolder, output: Path, progress: ProgressCallbac
     import torch
     import transformers
 
-    from core.engines.int8_layers import quantize_linears
+    from core.engines.int8_layers import quantize_model
 
     quiet_transformers(transformers)
     progress(10, "Preparing the fast engine (once per model): reading the weights…")
@@ -292,7 +320,7 @@ def convert_to_int8(folder: ModelFolder, output: Path, progress: ProgressCallbac
     parameters = sum(p.numel() for p in model.parameters())
     progress(40, "Preparing the fast engine: int8 weights…")
     with torch.no_grad():
-        quantize_linears(model)
+        quantize_model(model)
     progress(65, "Preparing the fast engine: writing the int8 model…")
     unique: dict[str, Any] = {}
     tied: dict[str, str] = {}
