@@ -30,6 +30,7 @@ def test_the_benchmark_prints_its_report(
     assert all(isinstance(target["met"], bool) for target in report["targets"].values())
     assert report["reply_tokens"]["greedy_tokens_fast_int8"] > 0
     assert report["load_s"]["fast_int8_with_conversion"] > 0
+    assert report["fast_only_process"]["app_self_test"]["engine"] == "int8"  # the real app
     assert "targets:" in captured.err  # the table, for people
 
 
