@@ -136,16 +136,7 @@ class Int8Engine(TransformersEngine):
         self._model = model
         self._defaults = generation.to_diff_dict()
         progress(100, "Ready")
-        return ModelInfo(
-            model_id=self.folder.model_id,
-            path=path,
-            architecture=self.folder.architecture,
-            engine=self.label,
-            context_limit=self.folder.context_limit,
-            parameters=int(metadata["parameters"]),
-            load_s=time.perf_counter() - started,
-            generation_defaults=dict(self._defaults),
-        )
+        return self._info(int(metadata["parameters"]), started)
 
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
         """A cache sized for the reply that keeps the input once (``int8_layers.reply_cache``)."""

@@ -80,10 +80,13 @@ class TransformersEngine:
         self._model = model
         self._defaults = model.generation_config.to_diff_dict()
         progress(100, "Ready")
-        parameters = sum(p.numel() for p in model.parameters())
+        return self._info(sum(p.numel() for p in model.parameters()), started)
+
+    def _info(self, parameters: int, started: float) -> ModelInfo:
+        """What the app shows about the model just loaded (``started``: perf_counter)."""
         return ModelInfo(
             model_id=self.folder.model_id,
-            path=path,
+            path=str(self.folder.path),
             architecture=self.folder.architecture,
             engine=self.label,
             context_limit=self.folder.context_limit,
