@@ -152,6 +152,11 @@ def test_the_int8_model_holds_no_float_weights_in_its_layers(fast8: Int8Engine) 
     expected = 3 * attention_layers + 4 * config.decoder_layers + 1
     assert len(layers) == expected
     assert all(layer._packed is not None for layer in layers)
+    # Only a decoding step's rows (beams) share a quantization scale; an input's tokens don't.
+    decoder = model.model.decoder.layers[0]
+    assert decoder.fc1.rows_alike and decoder.self_attn.q_proj.fused.layer.rows_alike
+    assert not decoder.encoder_attn.k_proj.rows_alike and model.lm_head.rows_alike
+    assert not model.model.encoder.layers[0].fc1.rows_alike
     assert all(not t.is_meta for t in model.state_dict().values())
 
 
@@ -202,6 +207,27 @@ def test_int8_layers_compute_what_float_layers_do() -> None:
         assert got.shape == expected.shape
         error = (got - expected).abs().max() / expected.abs().max()
         assert error < 0.02, (packed, float(error))
+
+
+def test_tokens_of_different_magnitudes_are_quantized_each_on_its_own() -> None:
+    import torch
+
+    from core.engines.int8_layers import Int8Linear
+
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 32)
+    inputs = torch.randn(2, 64) * torch.tensor([[0.01], [100.0]])  # a quiet and a loud token
+    expected = linear(inputs).detach() - linear.bias.detach()
+    layer = Int8Linear.from_linear(linear)
+    assert layer.pack()
+
+    def quiet_row_error() -> float:
+        got = layer(inputs).detach() - linear.bias.detach()
+        return float((got[0] - expected[0]).norm() / expected[0].norm())
+
+    assert quiet_row_error() < 0.02
+    layer.rows_alike = True  # one scale for both rows: the quiet one is mostly lost
+    assert quiet_row_error() > 0.1
 
 
 def test_a_conversion_is_made_once_and_reused(tiny_model: Path, tmp_path: Path) -> None:

@@ -163,6 +163,7 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
         can_fuse,
         fuse_projections,
         int8_skeleton,
+        mark_decoding_layers,
     )
 
     try:
@@ -213,6 +214,7 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
     if left:
         raise EngineError(f"The int8 model in {target} lacks {', '.join(left[:3])}.")
     model.eval()
+    mark_decoding_layers(model)
     return model, metadata
 
 

@@ -46,6 +46,10 @@ class Int8Linear(torch.nn.Module):
         else:
             self.bias = None
         self._packed: Any = None
+        # Rows of one magnitude (a decoding step's beams) share one quantization scale;
+        # rows of another kind (an input's tokens) get one each, at the cost of 3 more
+        # element-wise operations per call (beam search was ~10% slower with them).
+        self.rows_alike = False
 
     def pack(self) -> bool:
         """Hand the weights to FBGEMM (False where it is missing: ``_int_mm`` is used)."""
@@ -77,8 +81,22 @@ class Int8Linear(torch.nn.Module):
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         if self._packed is not None:
-            output: torch.Tensor = LINEAR_DYNAMIC(inputs, self._packed, False)
-            return output
+            rows = inputs.reshape(-1, self.in_features)
+            if rows.shape[0] == 1 or self.rows_alike:
+                output: torch.Tensor = LINEAR_DYNAMIC(inputs, self._packed, False)
+                return output
+            # FBGEMM quantizes a whole input with one scale, and the tokens of one input
+            # differ in magnitude: each row is scaled to the same range first and back
+            # after, as if quantized on its own (10% less error in the encoder's output
+            # than one scale, 14% less than torch._int_mm's per-row int8, measured on the
+            # 400M model with random weights).
+            size = rows.abs().amax(dim=1, keepdim=True).clamp_min(1e-30)
+            output = LINEAR_DYNAMIC(rows / size, self._packed, False)
+            if self.bias is not None:
+                output = (output - self.bias) * size + self.bias
+            else:
+                output = output * size
+            return output.reshape(*inputs.shape[:-1], self.out_features)
         rows = inputs.reshape(-1, self.in_features).float()
         scale = rows.abs().amax(dim=1, keepdim=True).clamp_min(1e-30) / QMAX
         quantized = torch.round(rows / scale).to(torch.int8)
@@ -148,6 +166,22 @@ def fuse_projections(attention: torch.nn.Module, parts: list[dict[str, torch.Ten
     fused = FusedProjections(layer, width)
     for index, name in enumerate(PROJECTIONS):
         setattr(attention, name, ProjectionPart(fused, index))
+
+
+def mark_decoding_layers(model: torch.nn.Module) -> None:
+    """Layers that only see a decoding step's rows (beams of one position) quantize together.
+
+    Those are BlenderBot's decoder layers and output layer, but not the cross-attention's
+    key and value projections, which read the input's tokens once per reply.
+    """
+    for name, module in model.named_modules():
+        decoding = (name.startswith("model.decoder.") or name == "lm_head") and not name.endswith(
+            ("encoder_attn.k_proj", "encoder_attn.v_proj")
+        )
+        if isinstance(module, Int8Linear):
+            module.rows_alike = decoding
+        elif isinstance(module, ProjectionPart):
+            module.fused.layer.rows_alike = decoding
 
 
 def can_fuse(attention: torch.nn.Module, name: str) -> bool:
