@@ -105,7 +105,6 @@ class Int8Engine(TransformersEngine):
                 "matrices on this CPU. Choose the transformers engine."
             )
         progress(5, "Reading the tokenizer…")
-        map_large_allocations()
         path = str(self.folder.path)
         try:
             self._tokenizer = transformers.AutoTokenizer.from_pretrained(
@@ -216,25 +215,6 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
     model.eval()
     mark_decoding_layers(model)
     return model, metadata
-
-
-def map_large_allocations(threshold: int = 1 << 20) -> None:
-    """Have glibc map blocks of ``threshold`` bytes or more directly, and unmap them on free.
-
-    By default glibc raises that threshold to the size of each large block it frees (up to
-    32 MB), after which the weights read while loading, the encoder's output and the
-    reply cache all come from the heap, where what they leave behind on free stays
-    resident. A reply allocates no block this large per step (the cache reorders through
-    one scratch buffer), so this costs no system calls while decoding. Elsewhere (macOS,
-    Windows, musl) nothing happens.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    m_mmap_threshold = -3
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(m_mmap_threshold, threshold)
 
 
 def release_free_memory() -> None:
