@@ -1,8 +1,9 @@
 """The int8 engine: transformers' own generation, with int8 weights and int8 matrix products.
 
 Every ``nn.Linear`` of the model (attention, feed-forward, output layer) becomes an
-``Int8Linear``: int8 weights with a scale per output row, inputs quantized per row on the
-fly, products by ``torch._int_mm``. Embeddings, layer norms and attention stay in float32.
+``Int8Linear``: int8 weights with a scale per output row, packed for FBGEMM, which quantizes
+each input on the fly (see ``int8_layers``). The token embedding is int8 too; position
+embeddings, layer norms and attention stay in float32.
 Everything else is transformers' ``generate``, the same code the reference engine runs, so
 every setting means exactly what it means there (beam search, length penalty, no-repeat
 n-grams on the reply and on the input, min/max length, sampling), greedy and sampled replies
