@@ -1,6 +1,7 @@
 """Int8 linear layers for torch models, and a cache that stops beam search copying the input.
 
-Imported only by the int8 engine's ``load`` and its converter: it imports torch.
+Imported only by the int8 engine's ``load`` and its converter: it imports torch and
+transformers.
 
 ``Int8Linear`` keeps the weight as int8 with one float scale per output row (symmetric).
 Once loaded, ``pack`` hands it to torch's x86 int8 kernel (FBGEMM: ``quantized::linear_dynamic``,
@@ -14,10 +15,12 @@ float32 input. Where FBGEMM is missing (torch builds for ARM), ``_int_mm`` is us
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any
 
 import torch
+from transformers.cache_utils import DynamicCache, DynamicLayer, EncoderDecoderCache
 
 QMAX = 127.0
 # The op's one overload, looked up once rather than through the op packet at every call.
@@ -296,7 +299,75 @@ def int8_kernels_work() -> bool:
         return False
 
 
-def reply_cache(capacity: int) -> Any:
+class PreallocatedLayer(DynamicLayer):  # type: ignore[misc, no-untyped-call]
+    """A decoder layer's keys and values in buffers sized once for the whole reply.
+
+    Beam search reorders them in place, through a scratch buffer that all layers of one
+    reply share, so no step allocates.
+    """
+
+    key_buffer: torch.Tensor
+    value_buffer: torch.Tensor
+
+    def __init__(self, capacity: int, scratch: dict[str, torch.Tensor]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.capacity = capacity
+        self.scratch = scratch
+        self.length = 0
+
+    def update(
+        self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        end = self.length + key_states.shape[-2]
+        if not self.is_initialized:
+            self.lazy_initialization(key_states, value_states)
+            self.key_buffer = _buffer(key_states, max(self.capacity, end))
+            self.value_buffer = _buffer(value_states, max(self.capacity, end))
+        elif end > self.key_buffer.shape[-2]:  # longer than planned: grow
+            self.key_buffer = _grown(self.key_buffer, self.length, 2 * end)
+            self.value_buffer = _grown(self.value_buffer, self.length, 2 * end)
+        self.key_buffer[:, :, self.length : end].copy_(key_states)
+        self.value_buffer[:, :, self.length : end].copy_(value_states)
+        self.length = end
+        self.keys = self.key_buffer[:, :, :end]
+        self.values = self.value_buffer[:, :, :end]
+        return self.keys, self.values
+
+    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
+        for buffer in (self.key_buffer, self.value_buffer) if self.length else ():
+            used = buffer[:, :, : self.length]
+            scratch = self.scratch.get("buffer")
+            if scratch is None or scratch.shape != buffer.shape:
+                scratch = self.scratch["buffer"] = torch.empty_like(buffer)
+            gathered = scratch[:, :, : self.length]
+            torch.index_select(used, 0, beam_idx, out=gathered)
+            used.copy_(gathered)
+
+
+class OneInputCache(DynamicCache):  # type: ignore[misc]
+    """The cross-attention cache: the input's keys and values once, seen by every beam."""
+
+    def update(
+        self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int, *args: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = key_states.shape[0]
+        keys, values = super().update(
+            key_states[:1].clone(), value_states[:1].clone(), layer_idx, *args
+        )
+        layer: Any = self.layers[layer_idx]
+        layer.keys = keys.expand(rows, *keys.shape[1:])
+        layer.values = values.expand(rows, *values.shape[1:])
+        return layer.keys, layer.values
+
+
+class ReplyCache(EncoderDecoderCache):  # type: ignore[misc]
+    """Reorders only the decoder's own keys and values: the input's rows are all alike."""
+
+    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
+        self.self_attention_cache.reorder_cache(beam_idx)
+
+
+def reply_cache(capacity: int) -> ReplyCache:
     """The key/value cache for one reply to one input (greedy, sampled, or beam search).
 
     - The decoder's own keys and values go into buffers allocated once for ``capacity``
@@ -312,62 +383,11 @@ def reply_cache(capacity: int) -> Any:
     Replies are token for token those of transformers' own cache (checked in the tests).
     Only valid when every row of the batch is the same input, as in the engine's replies.
     """
-    from transformers.cache_utils import DynamicCache, DynamicLayer, EncoderDecoderCache
-
-    scratch: dict[str, torch.Tensor] = {}
-
-    class PreallocatedLayer(DynamicLayer):  # type: ignore[misc, no-untyped-call]
-        key_buffer: torch.Tensor
-        value_buffer: torch.Tensor
-        length = 0
-
-        def update(
-            self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
-        ) -> tuple[torch.Tensor, torch.Tensor]:
-            end = self.length + key_states.shape[-2]
-            if not self.is_initialized:
-                self.lazy_initialization(key_states, value_states)
-                self.key_buffer = _buffer(key_states, max(capacity, end))
-                self.value_buffer = _buffer(value_states, max(capacity, end))
-            elif end > self.key_buffer.shape[-2]:  # longer than planned: grow
-                self.key_buffer = _grown(self.key_buffer, self.length, 2 * end)
-                self.value_buffer = _grown(self.value_buffer, self.length, 2 * end)
-            self.key_buffer[:, :, self.length : end].copy_(key_states)
-            self.value_buffer[:, :, self.length : end].copy_(value_states)
-            self.length = end
-            self.keys = self.key_buffer[:, :, :end]
-            self.values = self.value_buffer[:, :, :end]
-            return self.keys, self.values
-
-        def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
-            # Through one scratch buffer shared by all layers: no allocation per step.
-            for buffer in (self.key_buffer, self.value_buffer) if self.length else ():
-                used = buffer[:, :, : self.length]
-                if scratch.get("buffer") is None or scratch["buffer"].shape != buffer.shape:
-                    scratch["buffer"] = torch.empty_like(buffer)
-                gathered = scratch["buffer"][:, :, : self.length]
-                torch.index_select(used, 0, beam_idx, out=gathered)
-                used.copy_(gathered)
-
-    class OneInputCache(DynamicCache):  # type: ignore[misc]
-        def update(
-            self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int, *args: Any
-        ) -> tuple[torch.Tensor, torch.Tensor]:
-            rows = key_states.shape[0]
-            keys, values = super().update(
-                key_states[:1].clone(), value_states[:1].clone(), layer_idx, *args
-            )
-            layer: Any = self.layers[layer_idx]
-            layer.keys = keys.expand(rows, *keys.shape[1:])
-            layer.values = values.expand(rows, *values.shape[1:])
-            return layer.keys, layer.values
-
-    class ReplyCache(EncoderDecoderCache):  # type: ignore[misc]
-        def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
-            self.self_attention_cache.reorder_cache(beam_idx)  # the input's rows are all alike
-
     own = DynamicCache()
-    own.layer_class_to_replicate = PreallocatedLayer
+    # transformers makes each layer by calling this with no arguments.
+    own.layer_class_to_replicate = functools.partial(  # type: ignore[assignment]
+        PreallocatedLayer, capacity, {}
+    )
     return ReplyCache(own, OneInputCache())
 
 
