@@ -19,6 +19,7 @@ from typing import Any
 
 from core import APP_NAME, __version__
 from core.engines import ENGINE_CHOICES, EngineChoice
+from core.engines.conversion import CONVERT_FLAG
 from core.models import DEFAULT_MODEL_ID
 
 SELF_TEST_MESSAGE = "Hello! How are you today?"
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ensure_std_streams()  # a windowed build has no stdout/stderr; printing must not crash
     arguments = sys.argv[1:] if argv is None else argv
-    if arguments[:1] == ["--convert-fast-model"]:  # the bundle's model-conversion child
+    if arguments[:1] == [CONVERT_FLAG]:  # the bundle's model-conversion child
         from core.engines.conversion import convert_main
 
         return convert_main(arguments[1:])

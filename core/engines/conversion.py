@@ -21,15 +21,12 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
 
 from core.engines.base import EngineError, ProgressCallback
 from core.models import DOWNLOAD_PATTERNS, ModelFolder
 
 log = logging.getLogger(__name__)
 
-ConverterKind = Literal["torch-int8"]
-CONVERTER_KINDS: tuple[ConverterKind, ...] = ("torch-int8",)
 # The files a conversion is made from (their sizes and times key the converted folder).
 SOURCE_FILES = tuple(name for name in DOWNLOAD_PATTERNS if "*" not in name)
 METADATA_FILE = "confab.json"
@@ -57,12 +54,7 @@ def is_complete(path: Path, weights_file: str) -> bool:
 
 
 def convert_atomically(
-    kind: ConverterKind,
-    folder: ModelFolder,
-    target: Path,
-    quantization: str,
-    weights_file: str,
-    progress: ProgressCallback,
+    folder: ModelFolder, target: Path, weights_file: str, progress: ProgressCallback
 ) -> None:
     """Convert ``folder`` into ``target`` in a child process; a partial folder is never used."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +63,7 @@ def convert_atomically(
         tempfile.mkdtemp(prefix=f".{target.name}{PARTIAL_MARKER}{os.getpid()}-", dir=target.parent)
     )
     try:
-        convert_in_child_process(kind, folder, partial, quantization, progress)
+        convert_in_child_process(folder, partial, progress)
         if target.exists():  # damaged by hand: not made by this code, which renames
             shutil.rmtree(target)
         os.replace(partial, target)
@@ -128,23 +120,15 @@ def remove_abandoned_conversions(target: Path) -> None:
             shutil.rmtree(partial, ignore_errors=True)
 
 
-def converter_command(
-    kind: ConverterKind, folder: ModelFolder, output: Path, quantization: str
-) -> list[str]:
+def converter_command(folder: ModelFolder, output: Path) -> list[str]:
     """The command that converts in a child process: this module, or the bundled app itself."""
-    arguments = [CONVERT_FLAG, kind, str(folder.path), folder.model_id, str(output), quantization]
+    arguments = [CONVERT_FLAG, str(folder.path), folder.model_id, str(output)]
     if getattr(sys, "frozen", False):  # PyInstaller: main.py routes the flag here
         return [sys.executable, *arguments]
     return [sys.executable, "-m", "core.engines.conversion", *arguments]
 
 
-def convert_in_child_process(
-    kind: ConverterKind,
-    folder: ModelFolder,
-    output: Path,
-    quantization: str,
-    progress: ProgressCallback,
-) -> None:
+def convert_in_child_process(folder: ModelFolder, output: Path, progress: ProgressCallback) -> None:
     """Run the converter in a child process and relay its progress.
 
     If ``progress`` raises (the app is closing), the child is killed.
@@ -156,7 +140,7 @@ def convert_in_child_process(
     }
     flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
     child = subprocess.Popen(
-        converter_command(kind, folder, output, quantization),
+        converter_command(folder, output),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -184,33 +168,25 @@ def convert_in_child_process(
 
 
 def convert_main(arguments: Sequence[str]) -> int:
-    """The child process: ``KIND SOURCE MODEL_ID OUTPUT QUANTIZATION`` -> a converted model."""
+    """The child process: ``SOURCE MODEL_ID OUTPUT`` -> the model's int8 weights in OUTPUT."""
     from core.models import check_folder
 
-    if len(arguments) != 5 or arguments[0] not in CONVERTER_KINDS:
-        print(
-            f"usage: {CONVERT_FLAG} {{{','.join(CONVERTER_KINDS)}}} "
-            "SOURCE MODEL_ID OUTPUT QUANTIZATION",
-            file=sys.stderr,
-        )
+    if len(arguments) != 3:
+        print(f"usage: {CONVERT_FLAG} SOURCE MODEL_ID OUTPUT", file=sys.stderr)
         return 2
-    _kind, source, model_id, output, quantization = arguments
+    source, model_id, output = arguments
 
     def report(percent: int, text: str) -> None:
         print(f"{PROGRESS_PREFIX}{percent} {text}", flush=True)
 
-    folder = check_folder(Path(source), model_id)
-    if quantization != "int8":
-        print(f"unknown quantization {quantization}", file=sys.stderr)
-        return 2
     from core.engines.int8_engine import convert_to_int8
 
-    convert_to_int8(folder, Path(output), report)
+    convert_to_int8(check_folder(Path(source), model_id), Path(output), report)
     return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] != [CONVERT_FLAG]:
-        print(f"usage: {CONVERT_FLAG} KIND SOURCE MODEL_ID OUTPUT QUANTIZATION", file=sys.stderr)
+        print(f"usage: {CONVERT_FLAG} SOURCE MODEL_ID OUTPUT", file=sys.stderr)
         sys.exit(2)
     sys.exit(convert_main(sys.argv[2:]))

@@ -126,9 +126,7 @@ class Int8Engine(TransformersEngine):
                 log.warning("%s; converting again", error)
                 shutil.rmtree(target, ignore_errors=True)
         if opened is None:
-            conversion.convert_atomically(
-                "torch-int8", self.folder, target, "int8", WEIGHTS_FILE, progress
-            )
+            conversion.convert_atomically(self.folder, target, WEIGHTS_FILE, progress)
             progress(85, "Loading the int8 model…")
             opened = open_int8_model(target, self.folder)
         model, metadata = opened
