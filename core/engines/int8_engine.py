@@ -18,7 +18,6 @@ app's process never holds the float32 weights (~1.5 GB for the 400M model).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import shutil
@@ -30,7 +29,7 @@ from typing import Any, Literal
 from core.engines import conversion
 from core.engines.base import EngineError, ModelInfo, ProgressCallback
 from core.engines.conversion import METADATA_FILE
-from core.engines.tokens import load_generation_config, quiet_transformers
+from core.engines.tokens import quiet_transformers
 from core.engines.transformers_engine import TransformersEngine
 from core.models import ModelFolder
 
@@ -89,17 +88,10 @@ class Int8Engine(TransformersEngine):
                 f"{self.folder.architecture}. Choose the transformers engine for it."
             )
         if self.quantization == "float32":  # the same generation code, unquantized weights
-            info = super().load(progress)
-            elapsed = time.perf_counter() - started
-            return dataclasses.replace(info, engine=self.label, load_s=elapsed)
-        progress(2, "Starting the inference library…")
-        import torch
-        import transformers
-
+            return super().load(progress)
+        transformers = self._start_library(progress)
         from core.engines.int8_layers import int8_kernels_work
 
-        torch.set_num_threads(self.threads)
-        quiet_transformers(transformers)
         if not int8_kernels_work():
             raise EngineError(
                 "The fast engine is not available: this build of torch cannot multiply int8 "
@@ -143,6 +135,15 @@ class Int8Engine(TransformersEngine):
         release_free_memory()  # what the last reply freed, before this one allocates
 
         return {"past_key_values": reply_cache(int(effective.get("max_length") or 128))}
+
+
+def load_generation_config(transformers: Any, path: str) -> Any:
+    """The model's generation defaults, as transformers reads them."""
+    try:
+        return transformers.GenerationConfig.from_pretrained(path, local_files_only=True)
+    except OSError:  # no generation_config.json: transformers derives it from config.json
+        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
+        return transformers.GenerationConfig.from_model_config(config)
 
 
 def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, Any]]:

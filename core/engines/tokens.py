@@ -41,12 +41,3 @@ def count_content_tokens(tokenizer: Any, ids: Sequence[int]) -> int:
     """How many of ``ids`` are reply tokens rather than special tokens."""
     special = set(tokenizer.all_special_ids)
     return sum(1 for token in ids if token not in special)
-
-
-def load_generation_config(transformers: Any, path: str) -> Any:
-    """The model's generation defaults, as transformers reads them."""
-    try:
-        return transformers.GenerationConfig.from_pretrained(path, local_files_only=True)
-    except OSError:  # no generation_config.json: transformers derives it from config.json
-        config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
-        return transformers.GenerationConfig.from_model_config(config)

@@ -49,12 +49,9 @@ class TransformersEngine:
     # -- loading ---------------------------------------------------------------------------
     def load(self, progress: ProgressCallback) -> ModelInfo:
         started = time.perf_counter()
-        progress(2, "Starting the inference library…")
+        transformers = self._start_library(progress)
         import torch
-        import transformers
 
-        torch.set_num_threads(self.threads)
-        quiet_transformers(transformers)
         progress(30, "Reading the tokenizer…")
         path = str(self.folder.path)
         # A GGUF file carries its tokenizer and quantized weights; transformers de-quantizes.
@@ -81,6 +78,16 @@ class TransformersEngine:
         self._defaults = model.generation_config.to_diff_dict()
         progress(100, "Ready")
         return self._info(sum(p.numel() for p in model.parameters()), started)
+
+    def _start_library(self, progress: ProgressCallback) -> Any:
+        """Import torch and transformers (seconds, the first time), set threads; transformers."""
+        progress(2, "Starting the inference library…")
+        import torch
+        import transformers
+
+        torch.set_num_threads(self.threads)
+        quiet_transformers(transformers)
+        return transformers
 
     def _info(self, parameters: int, started: float) -> ModelInfo:
         """What the app shows about the model just loaded (``started``: perf_counter)."""
@@ -139,32 +146,21 @@ class TransformersEngine:
         stop: threading.Event,
         persona: str = "",
     ) -> Reply:
-        import torch
         from transformers import StoppingCriteriaList
 
-        if self._model is None:
-            raise EngineError("The model is not loaded yet.")
         window = self.fit(turns, persona)
-        kwargs = settings.overrides()
-        if not self.folder.is_seq2seq:
-            kwargs.pop("encoder_no_repeat_ngram_size", None)
-            kwargs["max_new_tokens"] = kwargs.pop("max_length", CAUSAL_MAX_NEW_TOKENS)
-        effective = settings.merged_over(self._defaults)
         started = time.perf_counter()
         streamer = DeltaStreamer(self._tokenizer, on_text, skip_prompt=not self.folder.is_seq2seq)
-        input_ids = torch.tensor([window.input_ids], dtype=torch.long)
-        with torch.inference_mode():
-            output = self._model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]),
-                streamer=streamer if streams(effective) else None,
-                **self._generation_extras(effective),
-                **kwargs,
-            )
+        output = self._generate_ids(
+            window.input_ids,
+            settings,
+            stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]),
+            streamer=streamer if streams(settings.merged_over(self._defaults)) else None,
+        )
         if stop.is_set():
             raise GenerationCancelled()
-        new_tokens = output[0] if self.folder.is_seq2seq else output[0, input_ids.shape[1] :]
+        prompt = 0 if self.folder.is_seq2seq else len(window.input_ids)
+        new_tokens = output[0, prompt:]
         text = self._tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
         return Reply(
             text=text,
@@ -180,20 +176,30 @@ class TransformersEngine:
 
         What ``generate`` decodes into text, for comparing engines token by token.
         """
+        return [int(t) for t in self._generate_ids(input_ids, settings)[0, 1:].tolist()]
+
+    def _generate_ids(
+        self, input_ids: Sequence[int], settings: GenerationSettings, **hooks: Any
+    ) -> torch.Tensor:
+        """transformers' ``generate`` on one model input: the output ids, prompt included."""
         import torch
 
         if self._model is None:
             raise EngineError("The model is not loaded yet.")
+        kwargs = settings.overrides()
+        if not self.folder.is_seq2seq:
+            kwargs.pop("encoder_no_repeat_ngram_size", None)
+            kwargs["max_new_tokens"] = kwargs.pop("max_length", CAUSAL_MAX_NEW_TOKENS)
         ids = torch.tensor([list(input_ids)], dtype=torch.long)
-        effective = settings.merged_over(self._defaults)
         with torch.inference_mode():
-            output = self._model.generate(
+            output: torch.Tensor = self._model.generate(
                 input_ids=ids,
                 attention_mask=torch.ones_like(ids),
-                **self._generation_extras(effective),
-                **settings.overrides(),
+                **hooks,
+                **self._generation_extras(settings.merged_over(self._defaults)),
+                **kwargs,
             )
-        return [int(t) for t in output[0, 1:].tolist()]
+        return output
 
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
         """More arguments for ``generate`` (none here: this is the reference)."""
