@@ -129,12 +129,23 @@ def model_folder(cache: Path) -> ModelFolder:
 # -- child processes ------------------------------------------------------------------------------
 def child(args: argparse.Namespace, kind: str) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench", "--child", kind, "--cache", str(args.cache)]
-    command += ["--threads", str(args.threads)]
+    return run_for_json([*command, "--threads", str(args.threads)], f"The {kind} benchmark")
+
+
+def run_for_json(command: list[str], what: str) -> dict[str, Any]:
+    """Run ``command`` and read the JSON object it prints last."""
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"The {kind} benchmark process failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"{what} process failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
     return result
+
+
+def timed_load(engine: Engine) -> float:
+    started = time.perf_counter()
+    engine.load(lambda percent, text: None)
+    return time.perf_counter() - started
 
 
 def run_child(args: argparse.Namespace) -> dict[str, Any]:
@@ -147,10 +158,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         existing = is_complete(Int8Engine(folder, data_dir, args.threads).converted_path)
         scratch = Path(tempfile.mkdtemp(prefix="convert-", dir=args.cache)) if existing else None
         try:
-            engine = Int8Engine(folder, scratch or data_dir, args.threads)
-            started = time.perf_counter()
-            engine.load(lambda percent, text: None)
-            load_s = time.perf_counter() - started
+            load_s = timed_load(Int8Engine(folder, scratch or data_dir, args.threads))
         finally:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -160,9 +168,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     if args.child == "app":
         return run_app_self_test(args, folder.path, data_dir)
     engine = Int8Engine(folder, data_dir, args.threads)
-    started = time.perf_counter()
-    engine.load(lambda percent, text: None)
-    load_s = time.perf_counter() - started
+    load_s = timed_load(engine)
     greedy = timed_reply(engine, GREEDY)
     beam = timed_reply(engine, BEAM10)
     return {
@@ -183,11 +189,9 @@ def run_app_self_test(args: argparse.Namespace, model: Path, data_dir: Path) -> 
     command = [sys.executable, str(REPO / "main.py"), "--self-test", "--offline"]
     command += ["--engine", "fast", "--model", str(model), "--data-dir", str(data_dir)]
     command += ["--threads", str(args.threads)]
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-    lines = done.stdout.strip().splitlines()
-    result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
-    if done.returncode != 0 or not result.get("ok"):
-        raise SystemExit(f"The app's self-test failed: {result or done.stderr[-3000:]}")
+    result = run_for_json(command, "The app's self-test")
+    if not result.get("ok"):
+        raise SystemExit(f"The app's self-test failed: {result}")
     return {
         "load_s": result["load_s"],
         "reply_s": result["reply_s"],
@@ -229,9 +233,7 @@ def compare_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
     load_s: dict[str, float] = {}
     for name, engine in engines.items():
         say(f"Loading {name}…")
-        started = time.perf_counter()
-        engine.load(lambda percent, text: None)
-        load_s[name] = time.perf_counter() - started
+        load_s[name] = timed_load(engine)
     for engine in engines.values():  # warm-up: first-call allocations, thread pools
         engine.generate(TURNS, WARM_UP, _ignore, threading.Event())
 
