@@ -139,7 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     from gui.app_settings import AppSettings
     from gui.main_window import LaunchOptions, MainWindow
 
-    drop_pyside_import_hook(python_import)
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
@@ -163,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             QMessageBox.critical(None, APP_NAME, message)
         return 2
     configure_logging(data_dir)
+    drop_pyside_import_hook(python_import)  # before the worker imports torch and transformers
     log.info("%s %s starting; data folder %s", APP_NAME, __version__, data_dir)
 
     settings = AppSettings(data_dir)
