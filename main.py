@@ -53,7 +53,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--engine",
         choices=ENGINE_CHOICES,
-        help="inference engine (default: the last one used, else auto)",
+        help="inference engine: fast = int8 weights (BlenderBot models), transformers = the "
+        "fp32 reference (every model), auto = fast where it can run (default: the last one "
+        "used, else auto)",
     )
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for replies")
     parser.add_argument(
