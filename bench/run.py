@@ -107,7 +107,7 @@ def ensure_model(cache: Path, say: Any) -> Path:
     folder = cache / MODEL_NAME
     if (folder / "built.json").is_file():
         return folder
-    from tests.model_factory import build_blenderbot
+    from random_models import build_blenderbot
 
     say("Building a random-weight model with the real config (once)…")
     cache.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import pytest
 
-from tests.model_factory import build_blenderbot
+from random_models import build_blenderbot
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,7 @@ import pytest
 
 from bench.run import MODEL_NAME, TARGETS, main
 from bench.system import decoder_step_bytes
-
-REPO = Path(__file__).resolve().parents[1]
-REAL_CONFIG = REPO.parent / "shared" / "blenderbot-400M-distill" / "config.json"
+from random_models import REAL_CONFIG_DIR
 
 
 def test_the_benchmark_prints_its_report(
@@ -34,7 +32,6 @@ def test_the_benchmark_prints_its_report(
     assert "targets:" in captured.err  # the table, for people
 
 
-@pytest.mark.skipif(not REAL_CONFIG.is_file(), reason="needs ../shared")
 def test_a_decoding_step_reads_286_million_weights() -> None:
-    config = json.loads(REAL_CONFIG.read_text(encoding="utf-8"))
+    config = json.loads((REAL_CONFIG_DIR / "config.json").read_text(encoding="utf-8"))
     assert round(decoder_step_bytes(config, 1.0) / 1e6, 1) == 285.5  # PERFORMANCE.md: ~286 M

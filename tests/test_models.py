@@ -19,8 +19,8 @@ from core.models import (
     plan_download,
     resolve,
 )
+from random_models import install_in_hub_cache
 from tests.conftest import NetworkGuard
-from tests.model_factory import install_in_hub_cache
 
 
 def copy_model(source: Path, tmp_path: Path, name: str = "model") -> Path:

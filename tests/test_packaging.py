@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from tests.model_factory import build_blenderbot
+from random_models import build_blenderbot
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "Confab"

@@ -299,7 +299,7 @@ def int8_kernels_work() -> bool:
         return False
 
 
-class PreallocatedLayer(DynamicLayer):  # type: ignore[misc, no-untyped-call]
+class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
     """A decoder layer's keys and values in buffers sized once for the whole reply.
 
     Beam search reorders them in place, through a scratch buffer that all layers of one
@@ -344,7 +344,7 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[misc, no-untyped-call]
             used.copy_(gathered)
 
 
-class OneInputCache(DynamicCache):  # type: ignore[misc]
+class OneInputCache(DynamicCache):
     """The cross-attention cache: the input's keys and values once, seen by every beam."""
 
     def update(
@@ -360,7 +360,7 @@ class OneInputCache(DynamicCache):  # type: ignore[misc]
         return layer.keys, layer.values
 
 
-class ReplyCache(EncoderDecoderCache):  # type: ignore[misc]
+class ReplyCache(EncoderDecoderCache):
     """Reorders only the decoder's own keys and values: the input's rows are all alike."""
 
     def reorder_cache(self, beam_idx: torch.LongTensor) -> None:

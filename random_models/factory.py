@@ -3,8 +3,9 @@
 The hub cannot be reached from the project's machines, so tests build tiny models with the
 same files as ``facebook/blenderbot-400M-distill`` (config, generation config, a byte-level
 BPE tokenizer as ``vocab.json`` + ``merges.txt``, pickle or safetensors weights) and load them
-through the app's real loading code. ``full_size=True`` uses the real config from
-``../shared/blenderbot-400M-distill`` for benchmarks.
+through the app's real loading code. ``full_size=True`` uses the published config (kept in
+``configs/`` beside this module) for benchmarks. The benchmark and the tests both build
+models here, so this lives outside both.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Literal
 
-REAL_CONFIG_DIR = Path(__file__).resolve().parents[2] / "shared" / "blenderbot-400M-distill"
+CONFIGS_DIR = Path(__file__).resolve().parent / "configs"
+REAL_CONFIG_DIR = CONFIGS_DIR / "blenderbot-400M-distill"
 
 CORPUS = [
     "Hello there, how are you doing today? I am doing well, thank you for asking.",
@@ -27,19 +29,9 @@ CORPUS = [
     "<b>bold</b> <img src=x> <script>alert(1)</script> & ünïcödé ✓ 你好 🙂",
 ]
 
-GENERATION_CONFIG = {
-    "bos_token_id": 1,
-    "decoder_start_token_id": 1,
-    "encoder_no_repeat_ngram_size": 3,
-    "eos_token_id": 2,
-    "forced_eos_token_id": 2,
-    "length_penalty": 0.65,
-    "max_length": 60,
-    "min_length": 20,
-    "no_repeat_ngram_size": 3,
-    "num_beams": 10,
-    "pad_token_id": 0,
-}
+GENERATION_CONFIG: dict[str, Any] = json.loads(
+    (REAL_CONFIG_DIR / "generation_config.json").read_text(encoding="utf-8")
+)
 SPECIAL_TOKENS = ["<pad>", "<s>", "</s>", "<unk>", "<mask>"]
 
 
