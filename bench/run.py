@@ -149,7 +149,8 @@ def timed_load(engine: Engine) -> float:
 
 
 def run_child(args: argparse.Namespace) -> dict[str, Any]:
-    from core.engines.int8_engine import Int8Engine, is_complete
+    from core.engines.int8_engine import Int8Engine
+    from core.engines.int8_format import is_complete
 
     folder = model_folder(args.cache)
     data_dir = args.cache / "data"

@@ -18,8 +18,8 @@ import pytest
 from core.context import Turn
 from core.engines import create_engine
 from core.engines.base import EngineError, GenerationCancelled
-from core.engines.conversion import PARTIAL_MARKER
-from core.engines.int8_engine import WEIGHTS_FILE, Int8Engine, Quantization, conversion_dir
+from core.engines.int8_engine import Int8Engine, Quantization
+from core.engines.int8_format import PARTIAL_MARKER, WEIGHTS_FILE, conversion_dir
 from core.engines.transformers_engine import TransformersEngine
 from core.models import ModelFolder, resolve
 from core.settings import GenerationSettings
@@ -402,13 +402,12 @@ def test_conversions_it_replaces_are_removed(tiny_model: Path, tmp_path: Path) -
     stem = target.name.rsplit("-", 3)[0]
     models = tmp_path / "models"
     older = models / f"{stem}-0123456789ab-torch-int8"  # other source files or format
-    retired = models / f"{stem}-0123456789ab-int8"  # CTranslate2's, by the first fast engine
     unrelated = models / "other-model-0123456789ab-torch-int8"
-    not_ours = models / f"{stem}-0123456789ab-float32"  # no metadata file: not made by Confab
-    for path in (older, retired, unrelated, not_ours):
+    not_ours = models / f"{stem}-fedcba987654-torch-int8"  # no metadata file: not made by Confab
+    for path in (older, unrelated, not_ours):
         path.mkdir(parents=True)
         (path / "model.bin").write_bytes(b"x")
-    for path in (older, retired, unrelated):
+    for path in (older, unrelated):
         (path / "confab.json").write_text("{}", encoding="utf-8")
 
     load(Int8Engine(folder, tmp_path, threads=1))

@@ -9,10 +9,11 @@ every setting means exactly what it means there (beam search, length penalty, no
 n-grams on the reply and on the input, min/max length, sampling), greedy and sampled replies
 stream token by token, and ``stop`` ends any reply, beam search included, within a step.
 
-The first ``load`` of a model quantizes it in a child process (``core.engines.conversion``)
-into ``<data_dir>/models/<name>-<hash>-torch-int8/model.safetensors``; later loads build the
-model on the meta device, swap in empty int8 layers, and fill them from that file, so the
-app's process never holds the float32 weights (~1.5 GB for the 400M model).
+The first ``load`` of a model quantizes it in a child process into
+``<data_dir>/models/<name>-<hash>-torch-int8/model.safetensors`` (``int8_format`` owns that
+folder: its name, contents, completeness and cleanup); later loads build the model on the
+meta device, swap in empty int8 layers, and fill them from that file, so the app's process
+never holds the float32 weights (~1.5 GB for the 400M model).
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from core.engines import conversion
 from core.engines.base import EngineError, ModelInfo, ProgressCallback
-from core.engines.conversion import METADATA_FILE
-from core.engines.tokens import quiet_transformers
+from core.engines.int8_format import (
+    METADATA_FILE,
+    WEIGHTS_FILE,
+    conversion_dir,
+    convert_atomically,
+    is_complete,
+)
 from core.engines.transformers_engine import TransformersEngine
 from core.models import ModelFolder
 
@@ -37,24 +42,11 @@ log = logging.getLogger(__name__)
 
 Quantization = Literal["int8", "float32"]
 SUPPORTED_ARCHITECTURES = frozenset({"BlenderbotForConditionalGeneration"})
-CONVERSION_FORMAT = 2  # bump when the converted folder's contents change (2: int8 embeddings)
-CONVERSION_TAG = "torch-int8"
-WEIGHTS_FILE = "model.safetensors"
 
 
 def supports(folder: ModelFolder) -> bool:
     """Whether the int8 engine can run this model."""
     return folder.architecture in SUPPORTED_ARCHITECTURES
-
-
-def conversion_dir(folder: ModelFolder, data_dir: Path) -> Path:
-    """Where the int8 weights for these source files live."""
-    return conversion.conversion_dir(folder, data_dir, CONVERSION_TAG, CONVERSION_FORMAT)
-
-
-def is_complete(path: Path) -> bool:
-    """A finished conversion: renamed into place, with its weights and metadata."""
-    return conversion.is_complete(path, WEIGHTS_FILE)
 
 
 class Int8Engine(TransformersEngine):
@@ -118,7 +110,7 @@ class Int8Engine(TransformersEngine):
                 log.warning("%s; converting again", error)
                 shutil.rmtree(target, ignore_errors=True)
         if opened is None:
-            conversion.convert_atomically(self.folder, target, WEIGHTS_FILE, progress)
+            convert_atomically(self.folder, target, progress)
             progress(85, "Loading the int8 model…")
             opened = open_int8_model(target, self.folder)
         model, metadata = opened
@@ -274,45 +266,3 @@ class SafetensorsReader:
         if self._stream.readinto(view) != len(view):
             raise ValueError(f"{self.path.name} is truncated")
         return tensor
-
-
-def convert_to_int8(folder: ModelFolder, output: Path, progress: ProgressCallback) -> None:
-    """Write the int8 weights of ``folder`` into the existing, empty ``output``."""
-    import safetensors.torch
-    import torch
-    import transformers
-
-    from core.engines.int8_layers import quantize_model
-
-    quiet_transformers(transformers)
-    progress(10, "Preparing the fast engine (once per model): reading the weights…")
-    path = str(folder.path)
-    model = transformers.AutoModelForSeq2SeqLM.from_pretrained(
-        path, local_files_only=True, dtype=torch.float32
-    )
-    parameters = sum(p.numel() for p in model.parameters())
-    progress(40, "Preparing the fast engine: int8 weights…")
-    with torch.no_grad():
-        quantize_model(model)
-    progress(65, "Preparing the fast engine: writing the int8 model…")
-    unique: dict[str, Any] = {}
-    tied: dict[str, str] = {}
-    seen: dict[tuple[int, tuple[int, ...]], str] = {}
-    for name, tensor in model.state_dict().items():
-        key = (tensor.data_ptr(), tuple(tensor.shape))
-        if key in seen:
-            tied[name] = seen[key]
-        else:
-            seen[key] = name
-            unique[name] = tensor.contiguous()
-    safetensors.torch.save_file(unique, str(output / WEIGHTS_FILE), metadata={"format": "int8"})
-    metadata = {
-        "format": CONVERSION_FORMAT,
-        "source": path,
-        "model_id": folder.model_id,
-        "quantization": "int8",
-        "parameters": parameters,
-        "tied": tied,
-    }
-    (output / METADATA_FILE).write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-    progress(80, "Preparing the fast engine: done")

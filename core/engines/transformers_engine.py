@@ -150,7 +150,7 @@ class TransformersEngine:
 
         window = self.fit(turns, persona)
         started = time.perf_counter()
-        streamer = DeltaStreamer(self._tokenizer, on_text, skip_prompt=not self.folder.is_seq2seq)
+        streamer = DeltaStreamer(self._tokenizer, on_text)
         output = self._generate_ids(
             window.input_ids,
             settings,
@@ -225,11 +225,10 @@ class DeltaStreamer:
     Text ending in an incomplete UTF-8 sequence is held back until the next token completes it.
     """
 
-    def __init__(self, tokenizer: Any, on_text: TextCallback, skip_prompt: bool) -> None:
+    def __init__(self, tokenizer: Any, on_text: TextCallback) -> None:
         self.tokenizer = tokenizer
         self.on_text = on_text
         self.skip_first = True  # the prompt (causal) or the decoder start token (seq2seq)
-        self.skip_prompt = skip_prompt
         self.ids: list[int] = []
         self.sent = ""
         self.first_text_at: float | None = None
