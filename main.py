@@ -15,12 +15,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import APP_NAME, __version__
 from core.engines import ENGINE_CHOICES, EngineChoice
-from core.engines.conversion import CONVERT_FLAG
+from core.engines.int8_format import CONVERT_FLAG
 from core.models import DEFAULT_MODEL_ID
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
+
+    from core.engines.base import ModelInfo, Reply
+    from gui.main_window import MainWindow
 
 SELF_TEST_MESSAGE = "Hello! How are you today?"
 SELF_TEST_TIMEOUT_S = 600
@@ -125,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_std_streams()  # a windowed build has no stdout/stderr; printing must not crash
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == [CONVERT_FLAG]:  # the bundle's model-conversion child
-        from core.engines.conversion import convert_main
+        from core.engines.int8_format import convert_main
 
         return convert_main(arguments[1:])
     args = parse_args(arguments)
@@ -137,9 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from core.app_logging import configure_logging
+    from core.data_lock import DataFolderLock
     from core.paths import bundled_model_dir, default_data_dir, resource_path
     from gui.app_settings import AppSettings
     from gui.main_window import LaunchOptions, MainWindow
+    from gui.single_instance import InstanceRole, InstanceServer, claim_data_folder
+    from gui.termination import close_on_termination_signals
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
@@ -167,50 +176,68 @@ def main(argv: list[str] | None = None) -> int:
     drop_pyside_import_hook(python_import)  # before the worker imports torch and transformers
     log.info("%s %s starting; data folder %s", APP_NAME, __version__, data_dir)
 
+    lock = DataFolderLock(data_dir)
+    files = [args.transcript] if args.transcript else []
+    role = claim_data_folder(lock, data_dir, files, self_test=args.self_test)
+    if role is InstanceRole.HANDED_OFF:
+        log.info("handed %s to the Confab already running on %s", files, data_dir)
+        print("handed_off=1", flush=True)
+        return 0
+    read_only = role is InstanceRole.READ_ONLY
+    if read_only:
+        log.warning("another Confab holds %s and does not answer: read-only", data_dir)
+
     settings = AppSettings(data_dir)
-    if args.engine:
-        settings.engine = args.engine
-    if args.threads and args.threads > 0:
-        settings.threads = args.threads
     bundled = bundled_model_dir()
     reference = args.model or settings.model or (str(bundled) if bundled else DEFAULT_MODEL_ID)
-    engine: EngineChoice = settings.engine
+    # Command-line choices apply to this run only; choices made in the app are remembered.
+    engine: EngineChoice = args.engine or settings.engine
+    threads = args.threads if args.threads and args.threads > 0 else settings.threads
     options = LaunchOptions(
         data_dir=data_dir,
         model_reference=reference,
         engine=engine,
-        threads=settings.threads,
+        threads=threads,
         offline=bool(args.offline) or os.environ.get("HF_HUB_OFFLINE") == "1",
+        read_only=read_only,
+        persist=not args.self_test and not read_only,  # a self-test leaves nothing behind
     )
     window = MainWindow(options, settings)
     if args.self_test:
         window.setProperty("headless", True)
         SelfTest(window, app)
+    elif role is InstanceRole.PRIMARY:
+        server = InstanceServer(data_dir, window)
+        server.files_received.connect(window.open_handed_files)
+    close_on_termination_signals(app, window)
     window.show()
+    if read_only and not args.self_test:
+        window.warn_read_only()
     if os.environ.get("CONFAB_REPORT_WINDOW_SHOWN") == "1":
         QTimer.singleShot(0, report_window_shown)
-    restored = not args.self_test and window.files.offer_restore()
-    if args.transcript and restored:
-        settings.add_recent_file(str(Path(args.transcript).resolve()))
-        window.statusBar().showMessage(
-            f"Restored the unsaved chat; {args.transcript} is in File > Open Recent.", 10000
-        )
-    elif args.transcript:
-        window.files.open_path(Path(args.transcript))
+    # Queued, so the window is on screen before the worker starts the heavy imports; the
+    # start-up question below does not block (open(), not exec()), so it never holds the load.
     QTimer.singleShot(0, window.start_loading)
+    if not args.self_test:
+        window.files.offer_import()
+    if args.transcript:
+        window.files.open_path(Path(args.transcript))
     code = app.exec()
-    if window.host.worker_thread.isRunning():
-        # The worker is inside a long library call (e.g. torch's import); nothing of the
-        # user's is in flight (the chat was saved on close), so end without waiting for it.
-        logging.shutdown()
-        os._exit(code)
-    return code
+    # Every chat was written as it changed and the window has closed, so nothing is left to
+    # save. Python's own teardown (freeing torch's modules and the model) took a second or
+    # more, and the worker may still be inside a long library call (torch's import): end now,
+    # so a logout or SIGTERM is over within two seconds.
+    lock.release()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 class SelfTest:
     """Drives the real window headless: wait for the model, send one message, report JSON."""
 
-    def __init__(self, window: Any, app: Any) -> None:
+    def __init__(self, window: MainWindow, app: QCoreApplication) -> None:
         from PySide6.QtCore import QTimer
 
         self.window = window
@@ -218,20 +245,22 @@ class SelfTest:
         self.started = time.perf_counter()
         self.load_s = 0.0
         self.sent_at = 0.0
+        self.info: ModelInfo | None = None
         window.model_ready.connect(self.on_ready)
         window.model_failed.connect(self.on_failed)
         window.reply_shown.connect(self.on_reply)
         QTimer.singleShot(SELF_TEST_TIMEOUT_S * 1000, lambda: self.on_failed("timed out"))
 
-    def on_ready(self, info: Any) -> None:
+    def on_ready(self, info: ModelInfo) -> None:
         self.info = info
         self.load_s = time.perf_counter() - self.started
         self.sent_at = time.perf_counter()
         self.window.input_box.setPlainText(SELF_TEST_MESSAGE)
         self.window.send_message()
 
-    def on_reply(self, reply: Any) -> None:
-        result = {
+    def on_reply(self, reply: Reply) -> None:
+        assert self.info is not None
+        result: dict[str, object] = {
             "ok": bool(reply.text.strip()),
             "model": self.info.model_id,
             "engine": self.info.engine,
@@ -239,6 +268,7 @@ class SelfTest:
             "reply_s": round(time.perf_counter() - self.sent_at, 3),
             "reply": reply.text,
             "context_turns": reply.context.turns_total,
+            "read_only": self.window.options.read_only,
         }
         if not result["ok"]:
             result["error"] = "the reply was empty"
@@ -247,13 +277,12 @@ class SelfTest:
     def on_failed(self, message: str) -> None:
         self.finish({"ok": False, "error": message})
 
-    def finish(self, result: dict[str, Any]) -> None:
+    def finish(self, result: dict[str, object]) -> None:
         line = json.dumps(result, ensure_ascii=False)
         print(line, flush=True)
         # A windowed app on Windows or macOS has no visible stdout: leave the result in a file.
         with contextlib.suppress(OSError):
             (self.window.options.data_dir / "self-test.json").write_text(line + "\n", "utf-8")
-        self.window.setWindowModified(False)
         self.app.exit(0 if result["ok"] else 1)
 
 

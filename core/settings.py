@@ -25,12 +25,8 @@ class GenerationSettings:
     encoder_no_repeat_ngram_size: int | None = None
 
     def overrides(self) -> dict[str, Any]:
-        """Only the fields that are set, as generate() keyword arguments."""
+        """The fields that are set: generate()'s keyword arguments, and what a transcript keeps."""
         return {k: v for k, v in asdict(self).items() if v is not None}
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the set fields (the transcript stores this)."""
-        return self.overrides()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GenerationSettings:

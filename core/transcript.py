@@ -53,11 +53,18 @@ class SaveError(TranscriptError):
 
 @dataclass
 class Transcript:
-    """A conversation with the model and settings it was held with."""
+    """A conversation with the model and settings it was held with.
+
+    ``chat_id``, ``pinned`` and ``draft`` are the chat library's optional fields: a stable id,
+    whether the chat stays at the top of the sidebar, and the unsent text of its input box.
+    """
 
     conversation: Conversation = field(default_factory=Conversation)
     model_id: str = ""
     settings: GenerationSettings = field(default_factory=GenerationSettings)
+    chat_id: str = ""
+    pinned: bool = False
+    draft: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,16 +99,25 @@ def to_json_dict(transcript: Transcript) -> dict[str, Any]:
         if message.meta:
             item["meta"] = dict(message.meta)
         messages.append(item)
-    return {
+    data: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
+    }
+    if transcript.chat_id:
+        data["id"] = transcript.chat_id
+    data |= {
         "title": conversation.title,
         "created_at": format_time(conversation.created_at),
         "updated_at": format_time(conversation.updated_at),
-        "model": {"id": transcript.model_id, "settings": transcript.settings.to_dict()},
+        "model": {"id": transcript.model_id, "settings": transcript.settings.overrides()},
         "persona": conversation.persona,
-        "messages": messages,
     }
+    if transcript.pinned:
+        data["pinned"] = True
+    if transcript.draft:
+        data["draft"] = transcript.draft
+    data["messages"] = messages
+    return data
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -383,7 +399,14 @@ def parse(data: object, source: str = "transcript") -> LoadedTranscript:
         created_at=created,
         updated_at=updated,
     )
-    transcript = Transcript(conversation, model_id, GenerationSettings.from_dict(settings))
+    transcript = Transcript(
+        conversation,
+        model_id,
+        GenerationSettings.from_dict(settings),
+        chat_id=_optional(data, "id", str, "", source),
+        pinned=_optional(data, "pinned", bool, False, source),
+        draft=_optional(data, "draft", str, "", source),
+    )
     return LoadedTranscript(transcript, imported=False)
 
 
@@ -557,6 +580,21 @@ def export_text(transcript: Transcript, tz: tzinfo = UTC) -> str:
         body = message.content.replace("\n", "\n" + " " * len(head))
         lines += [head + body, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def export_openai_json(transcript: Transcript) -> str:
+    """The chat as an OpenAI-style message list, for other tools: the persona leads as the
+    system message; Confab's notes (its own "system" messages) are left out."""
+    conversation = transcript.conversation
+    messages: list[dict[str, str]] = []
+    if conversation.persona:
+        messages.append({"role": "system", "content": conversation.persona})
+    messages += [
+        {"role": m.role, "content": m.content}
+        for m in conversation.messages
+        if m.role in ("user", "assistant")
+    ]
+    return json.dumps(messages, ensure_ascii=False, indent=2) + "\n"
 
 
 # --- autosave ------------------------------------------------------------------------------

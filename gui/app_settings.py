@@ -95,6 +95,32 @@ class AppSettings:
     def geometry(self, value: QByteArray) -> None:
         self._store.setValue("window/geometry", value)
 
+    @property
+    def splitter_state(self) -> QByteArray | None:
+        value = self._store.value("window/splitter")
+        return value if isinstance(value, QByteArray) else None
+
+    @splitter_state.setter
+    def splitter_state(self, value: QByteArray) -> None:
+        self._store.setValue("window/splitter", value)
+
+    @property
+    def sidebar_visible(self) -> bool:
+        return self._str("window/sidebar", "true") != "false"
+
+    @sidebar_visible.setter
+    def sidebar_visible(self, visible: bool) -> None:
+        self._store.setValue("window/sidebar", "true" if visible else "false")
+
+    @property
+    def library_import_offered(self) -> bool:
+        """Whether the autosave and recent files were offered for import into the library."""
+        return self._str("library/import_offered") == "true"
+
+    @library_import_offered.setter
+    def library_import_offered(self, offered: bool) -> None:
+        self._store.setValue("library/import_offered", "true" if offered else "false")
+
     def sync(self) -> None:
         """Write pending changes to disk."""
         self._store.sync()

@@ -1,9 +1,9 @@
-"""The File menu's chat half: New, Open, Open Recent, Save, Save As, Export, and autosave.
+"""The chat actions of the File and Chat menus: new, open, save as, export, rename, pin,
+duplicate, delete to the trash and undo, and the one-time import of the old autosave.
 
-``ChatFiles`` is a helper owned by the main window. It keeps the "which file is this chat and
-is it saved" state, asks Save / Discard / Cancel before unsaved work would be dropped, and
-writes ``<data-dir>/autosave.confab.json`` after every change so a crash loses at most the
-reply in flight. All file I/O goes through ``core.transcript`` (atomic saves, strict loads).
+There is no Save and no "save your changes?" prompt: the library writes every change at once.
+All file work goes through ``core.library`` and ``core.transcript`` (atomic saves, strict
+loads); this module only asks the user and shows what happened.
 """
 
 from __future__ import annotations
@@ -16,21 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from core import APP_NAME
+from core.library import Chat, LibraryError
 from core.transcript import (
+    AUTOSAVE_FILE_NAME,
     EXTENSION,
-    AutosaveStore,
-    LoadedTranscript,
-    SaveError,
-    Transcript,
     TranscriptError,
     ensure_extension,
     export_markdown,
+    export_openai_json,
     export_text,
     load,
-    save,
     write_text_atomic,
 )
 
@@ -41,6 +39,11 @@ log = logging.getLogger(__name__)
 
 OPEN_FILTER = f"Confab transcripts (*{EXTENSION} *.json);;All files (*)"
 SAVE_FILTER = f"Confab transcripts (*{EXTENSION})"
+EXPORTS = {
+    "md": (".md", "Markdown (*.md)"),
+    "txt": (".txt", "Text (*.txt)"),
+    "json": (".json", "OpenAI-style messages (*.json)"),
+}
 
 
 def safe_file_stem(title: str) -> str:
@@ -50,41 +53,71 @@ def safe_file_stem(title: str) -> str:
 
 
 class ChatFiles:
-    """Saving and opening chats for one main window."""
+    """The chat file actions of one main window."""
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
-        self.autosave = AutosaveStore(window.options.data_dir)
-        self.autosave.remove_stale_temporaries()
-        self.current_path: Path | None = None
+        self.library = window.library
+        self.session = window.session
+        self.undo_action = QAction("&Undo Delete", window)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.triggered.connect(self.undo_delete)
 
-    # -- menu ----------------------------------------------------------------------------------
+    # -- menus ---------------------------------------------------------------------------------
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], object], key: QKeySequence | None = None
+    ) -> QAction:
+        item = QAction(text, self.window)
+        if key is not None:
+            item.setShortcut(key)
+        item.triggered.connect(slot)
+        menu.addAction(item)
+        return item
+
     def build_menu(self, menu: QMenu) -> None:
         """Add the chat file actions to the top of the File menu."""
-        window = self.window
-
-        def action(
-            text: str, slot: Callable[[], object], key: QKeySequence | None = None
-        ) -> QAction:
-            item = QAction(text, window)
-            if key is not None:
-                item.setShortcut(key)
-            item.triggered.connect(slot)
-            menu.addAction(item)
-            return item
-
         std = QKeySequence.StandardKey
-        self.new_action = action("&New Chat", self.new_chat, QKeySequence(std.New))
-        self.open_action = action("&Open…", self.open_dialog, QKeySequence(std.Open))
+        self.new_action = self._action(menu, "&New Chat", self.new_chat, QKeySequence(std.New))
+        self.open_action = self._action(menu, "&Open…", self.open_dialog, QKeySequence(std.Open))
         self.recent_menu = menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         menu.addSeparator()
-        self.save_action = action("&Save", self.save, QKeySequence(std.Save))
-        self.save_as_action = action("Save &As…", self.save_as, QKeySequence(std.SaveAs))
+        self.save_as_action = self._action(
+            menu, "Save &As…", self.save_as, QKeySequence(std.SaveAs)
+        )
+        self.move_action = self._action(menu, "&Move to Library", self.move_to_library)
         menu.addSeparator()
-        action("Export as &Markdown…", lambda: self.export("md"))
-        action("Export as Plain &Text…", lambda: self.export("txt"))
+        self._action(menu, "Export as &Markdown…", lambda: self.export("md"))
+        self._action(menu, "Export as Plain &Text…", lambda: self.export("txt"))
+        self._action(menu, "Export as &JSON Messages…", lambda: self.export("json"))
         menu.addSeparator()
+
+    def build_chat_menu(self, menu: QMenu) -> None:
+        """Rename, pin, duplicate and delete the shown chat."""
+        self.rename_action = self._action(menu, "&Rename…", self.rename_chat, QKeySequence("F2"))
+        self.pin_action = self._action(menu, "&Pin to Top", self.toggle_pin)
+        self.pin_action.setCheckable(True)
+        self.duplicate_action = self._action(menu, "&Duplicate", self.duplicate_chat)
+        self.delete_action = self._action(menu, "&Delete Chat…", self.delete_chat)
+        self.trash_menu = menu.addMenu("&Trash")
+        self.trash_menu.aboutToShow.connect(self.fill_trash_menu)
+
+    def update_actions(self) -> None:
+        chat = self.session.current
+        kept = chat is not None and chat.path is not None
+        busy = chat is not None and chat.busy
+        self.move_action.setEnabled(chat is not None and chat.external)
+        self.rename_action.setEnabled(chat is not None and not chat.damaged)
+        self.pin_action.setEnabled(kept and not chat.external if chat else False)
+        self.pin_action.setChecked(bool(chat and chat.pinned))
+        self.duplicate_action.setEnabled(kept and not busy)
+        self.delete_action.setEnabled(kept and not busy)
+        self.delete_action.setText(
+            "Remove from List" if chat is not None and chat.external else "&Delete Chat…"
+        )
+        undo = self.library.undo_stack[-1][0].title if self.library.undo_stack else ""
+        self.undo_action.setEnabled(bool(self.library.undo_stack))
+        self.undo_action.setText(f"&Undo Delete of “{undo}”" if undo else "&Undo Delete")
 
     def fill_recent_menu(self) -> None:
         """Recent files, newest first; files that no longer exist are shown greyed out."""
@@ -93,7 +126,7 @@ class ChatFiles:
         for path in recent:
             item = self.recent_menu.addAction(path)
             if Path(path).is_file():
-                item.triggered.connect(lambda _=False, p=path: self.open_with_prompt(Path(p)))
+                item.triggered.connect(lambda _=False, p=path: self.open_path(Path(p)))
             else:
                 item.setEnabled(False)
                 item.setToolTip("This file no longer exists.")
@@ -104,191 +137,277 @@ class ChatFiles:
             clear = self.recent_menu.addAction("Clear Recent")
             clear.triggered.connect(self.clear_recent)
 
+    def remember_recent(self, path: Path) -> None:
+        if self.window.options.persist:  # a self-test leaves Open Recent as it was
+            self.window.settings.add_recent_file(str(path))
+
     def clear_recent(self) -> None:
         self.window.settings.recent_files = []
 
-    # -- the transcript of the window's chat --------------------------------------------------
-    def transcript(self) -> Transcript:
-        window = self.window
-        model_id = window.model_info.model_id if window.model_info else window.model_reference
-        return Transcript(window.conversation, model_id, window.generation)
+    def fill_trash_menu(self) -> None:
+        """The trash: each chat can be restored; emptying it is a second, confirmed step."""
+        self.trash_menu.clear()
+        entries = self.library.trash()
+        for entry in entries:
+            when = entry.deleted_at.strftime("%Y-%m-%d %H:%M")
+            item = self.trash_menu.addAction(f"Restore “{entry.title}” (deleted {when})")
+            item.triggered.connect(lambda _=False, p=entry.path: self.restore(p))
+        if not entries:
+            self.trash_menu.addAction("The trash is empty").setEnabled(False)
+        else:
+            self.trash_menu.addSeparator()
+            self.trash_menu.addAction("Empty Trash…").triggered.connect(self.empty_trash)
 
-    # -- unsaved changes -------------------------------------------------------------------------
-    def confirm_discard(self) -> bool:
-        """Before unsaved work would be dropped: Save / Discard / Cancel. True to go on."""
-        window = self.window
-        if not window.isWindowModified() or not window.conversation.messages:
-            return True
-        if window.options_headless():
-            return True
-        name = self.current_path.name if self.current_path else "this chat"
-        answer = QMessageBox.question(
-            window,
+    # -- library -------------------------------------------------------------------------------
+    def load_library(self) -> None:
+        """List every chat at start-up."""
+        self.library.scan()
+
+    def offer_import(self) -> None:
+        """Once, on the first start with the library: offer the old autosave and the Open
+        Recent files. Nothing is moved unless the user says so."""
+        settings = self.window.settings
+        if settings.library_import_offered or self.library.read_only:
+            return
+        autosave = self.window.options.data_dir / AUTOSAVE_FILE_NAME
+        recent = [Path(p) for p in settings.recent_files if Path(p).is_file()]
+        if not autosave.is_file() and not recent:
+            settings.library_import_offered = True
+            return
+        parts = []
+        if autosave.is_file():
+            parts.append("the chat that was not saved when Confab last closed")
+        if recent:
+            parts.append(f"{len(recent)} recently opened chat file(s), which stay where they are")
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             APP_NAME,
-            f"Save the changes to {name} before closing it?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
+            "Confab now keeps every chat in its sidebar. Add "
+            + " and ".join(parts)
+            + " to it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self.window,
         )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda result: self._import(result, autosave, recent))
+        self.import_box = box
+        box.open()  # not exec(): the model keeps loading while the question is open
 
-    # -- new and open ------------------------------------------------------------------------------
+    def _import(self, result: int, autosave: Path, recent: list[Path]) -> None:
+        self.window.settings.library_import_offered = True
+        if result != QMessageBox.StandardButton.Yes:
+            return
+        if autosave.is_file():
+            try:
+                self.library.new_chat(load(autosave).transcript)
+                autosave.unlink()
+            except (TranscriptError, LibraryError, OSError) as error:
+                self.window.show_problem(f"The unsaved chat could not be added: {error}")
+        for path in recent:
+            try:
+                self.library.open_file(path)
+            except LibraryError as error:
+                log.warning("importing %s failed: %s", path, error)
+
+    # -- new and open --------------------------------------------------------------------------
     def new_chat(self) -> None:
         """File > New Chat."""
-        if not self.window.ready_to_replace_chat() or not self.confirm_discard():
-            return
-        self.window.show_transcript(Transcript(model_id="", settings=self.window.generation))
-        self.current_path = None
-        self.mark_saved()
-        self.remove_autosave()
+        current = self.session.current
+        if current is not None:
+            self.session.set_draft(current, self.window.input_box.text())
+        self.session.new_chat()
+        self.window.input_box.setFocus()
 
     def open_dialog(self) -> None:
         """File > Open…"""
-        if not self.window.ready_to_replace_chat() or not self.confirm_discard():
-            return
-        start = str(self.current_path.parent) if self.current_path else ""
+        current = self.session.current
+        start = str(current.path.parent) if current and current.external and current.path else ""
         name, _ = QFileDialog.getOpenFileName(self.window, "Open chat", start, OPEN_FILTER)
         if name:
             self.open_path(Path(name))
 
-    def open_with_prompt(self, path: Path) -> None:
-        """Open Recent: like Open…, without the file dialog."""
-        if self.window.ready_to_replace_chat() and self.confirm_discard():
-            self.open_path(path)
-
     def open_path(self, path: Path) -> bool:
-        """Open ``path``; on a bad file say why and leave the current chat as it was."""
+        """Open ``path`` and show it; a bad file is named with the reason and nothing changes."""
         try:
-            loaded = load(path)
-        except TranscriptError as error:
+            chat = self.library.open_file(path)
+        except LibraryError as error:
             log.warning("opening %s failed: %s", path, error)
-            self.show_error("Cannot open the chat", str(error))
+            self.window.show_problem(str(error))
             return False
-        self.adopt(loaded, path)
+        if chat.external and chat.path is not None:
+            self.remember_recent(chat.path)
+        self.window.show_chat(chat)
+        if self.session.current is not chat:
+            return False
+        self.session.answer(chat)  # a chat whose last turn is the user's gets its reply
         return True
 
-    def adopt(self, loaded: LoadedTranscript, path: Path | None) -> None:
-        """Show a loaded transcript; an imported message list becomes a new unsaved chat."""
-        self.window.show_transcript(loaded.transcript)
-        if loaded.imported or path is None:
-            self.current_path = None
-            self.window.setWindowModified(True)
-            self.window.update_title()
-            self.write_autosave()
-        else:
-            self.current_path = path.resolve()
-            self.mark_saved()
-            self.remove_autosave()
-            self.window.settings.add_recent_file(str(self.current_path))
-
-    # -- save ----------------------------------------------------------------------------------
-    def save(self) -> bool:
-        """File > Save: to the chat's file, or ask for one. True when saved."""
-        if self.current_path is None:
-            return self.save_as()
-        return self.save_to(self.current_path)
-
+    # -- save as and export -----------------------------------------------------------------------
     def save_as(self) -> bool:
-        """File > Save As…"""
-        suggested = safe_file_stem(self.window.conversation.title) + EXTENSION
-        folder = self.current_path.parent if self.current_path else Path.home()
+        """File > Save As…: write the chat to a file of the user's choice; it lives there now."""
+        chat = self.session.current
+        if chat is None:
+            return False
+        suggested = safe_file_stem(chat.title) + EXTENSION
+        folder = chat.path.parent if chat.path and chat.external else Path.home()
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "Save chat", str(folder / suggested), SAVE_FILTER
+            self.window, "Save chat as", str(folder / suggested), SAVE_FILTER
         )
         if not name:
             return False
-        return self.save_to(ensure_extension(name))
+        return self.save_to(chat, ensure_extension(name))
 
-    def save_to(self, path: Path) -> bool:
-        """Save atomically to ``path``; a failure is shown and the chat stays unsaved."""
+    def save_to(self, chat: Chat, path: Path) -> bool:
         try:
-            save(path, self.transcript())
-        except SaveError as error:
-            log.warning("saving %s failed: %s", path, error)
-            self.show_error("The chat was not saved", str(error))
+            self.library.save_as(chat, path)
+        except LibraryError as error:
+            self.window.show_problem(str(error))
             return False
-        self.current_path = path.resolve()
-        self.mark_saved()
-        self.remove_autosave()
-        self.window.settings.add_recent_file(str(self.current_path))
-        self.window.statusBar().showMessage(f"Saved {self.current_path.name}", 4000)
+        self.remember_recent(path.resolve())
+        self.window.statusBar().showMessage(f"Saved {path.name}", 4000)
+        self.window.update_title()
         return True
+
+    def move_to_library(self) -> None:
+        chat = self.session.current
+        if chat is None:
+            return
+        try:
+            self.library.move_to_library(chat)
+        except LibraryError as error:
+            self.window.show_problem(str(error))
 
     def export(self, kind: str) -> bool:
-        """Export as Markdown or plain text; the chat's saved state does not change."""
-        suffix, label = (".md", "Markdown (*.md)") if kind == "md" else (".txt", "Text (*.txt)")
-        stem = safe_file_stem(self.window.conversation.title)
-        folder = self.current_path.parent if self.current_path else Path.home()
+        """Export as Markdown, plain text, or JSON messages; the chat itself does not change."""
+        chat = self.session.current
+        if chat is None:
+            return False
+        suffix, label = EXPORTS[kind]
+        folder = Path.home()
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "Export chat", str(folder / (stem + suffix)), label
+            self.window, "Export chat", str(folder / (safe_file_stem(chat.title) + suffix)), label
         )
         if not name:
             return False
-        path = Path(name) if name.lower().endswith(suffix) else Path(name + suffix)
-        transcript = self.transcript()
+        return self.export_to(kind, Path(name))
+
+    def export_to(self, kind: str, path: Path) -> bool:
+        suffix, _ = EXPORTS[kind]
+        if not path.name.lower().endswith(suffix):
+            path = path.with_name(path.name + suffix)
+        transcript = self.session.transcript
         local = datetime.now().astimezone().tzinfo or UTC
-        text = (
-            export_markdown(transcript, local) if kind == "md" else export_text(transcript, local)
-        )
+        if kind == "md":
+            text = export_markdown(transcript, local)
+        elif kind == "txt":
+            text = export_text(transcript, local)
+        else:
+            text = export_openai_json(transcript)
         try:
             write_text_atomic(path, text)
         except TranscriptError as error:
-            self.show_error("The chat was not exported", str(error))
+            self.window.show_problem(f"The chat was not exported. {error}")
             return False
         self.window.statusBar().showMessage(f"Exported {path.name}", 4000)
         return True
 
-    def mark_saved(self) -> None:
-        self.window.setWindowModified(False)
-        self.window.update_title()
+    # -- rename, pin, duplicate, delete ---------------------------------------------------------
+    def rename_chat(self) -> None:
+        chat = self.session.current
+        if chat is None:
+            return
+        title, ok = QInputDialog.getText(self.window, "Rename chat", "Title:", text=chat.title)
+        if ok:
+            try:
+                self.library.rename(chat, title)
+            except LibraryError as error:
+                self.window.show_problem(str(error))
+            self.window.update_title()
 
-    # -- autosave --------------------------------------------------------------------------------
-    def write_autosave(self) -> None:
-        """Keep the chat in progress safe from a crash (called after every change)."""
-        if not self.window.conversation.messages:
+    def toggle_pin(self) -> None:
+        chat = self.session.current
+        if chat is not None:
+            try:
+                self.library.set_pinned(chat, not chat.pinned)
+            except LibraryError as error:
+                self.window.show_problem(str(error))
+            self.update_actions()
+
+    def duplicate_chat(self) -> None:
+        chat = self.session.current
+        if chat is None:
             return
         try:
-            self.autosave.write(self.transcript())
-        except SaveError as error:
-            log.warning("autosave failed: %s", error)
-            self.window.statusBar().showMessage(f"Autosave failed: {error}", 10000)
+            copy = self.library.duplicate(chat)
+        except LibraryError as error:
+            self.window.show_problem(str(error))
+            return
+        self.window.show_chat(copy)
 
-    def remove_autosave(self) -> None:
+    def delete_chat(self) -> None:
+        """Delete (Del): after a confirmation, the chat's file goes to the trash."""
+        chat = self.session.current
+        if chat is None or chat.path is None:
+            return
+        if chat.busy:
+            self.window.statusBar().showMessage("Stop the reply before deleting the chat.", 4000)
+            return
+        if not chat.external and not self.window.options_headless():
+            answer = QMessageBox.question(
+                self.window,
+                APP_NAME,
+                f"Move “{chat.title or 'this chat'}” to the trash? "
+                "Edit > Undo Delete (Ctrl+Z) or Chat > Trash brings it back.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Yes,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        neighbours = self.window.chat_list_model.chats_shown()
         try:
-            self.autosave.remove()
-        except SaveError as error:
-            log.warning("%s", error)
+            self.library.delete(chat)
+        except LibraryError as error:
+            self.window.show_problem(str(error))
+            return
+        rest = [c for c in neighbours if c is not chat]
+        if rest:
+            index = min(neighbours.index(chat), len(rest) - 1)
+            self.session.select(rest[index])
+        else:
+            self.session.new_chat()
+        self.window.statusBar().showMessage(
+            f"Moved “{chat.title}” to the trash. Ctrl+Z brings it back.", 8000
+        )
+        self.update_actions()
 
-    def offer_restore(self) -> bool:
-        """At start-up, after a crash: offer the autosaved chat back. True if restored."""
-        if not self.autosave.exists():
-            return False
+    def undo_delete(self) -> None:
         try:
-            loaded = self.autosave.load()
-        except TranscriptError as error:
-            log.warning("the autosave cannot be read: %s", error)
-            self.show_error("The unsaved chat from last time cannot be restored", str(error))
-            return False
-        count = len(loaded.transcript.conversation.messages)
-        answer = QMessageBox.question(
+            chat = self.library.undo_delete()
+        except LibraryError as error:
+            self.window.show_problem(str(error))
+            return
+        if chat is not None:
+            self.window.show_chat(chat)
+        self.update_actions()
+
+    def restore(self, path: Path) -> None:
+        try:
+            chat = self.library.restore(path)
+        except LibraryError as error:
+            self.window.show_problem(str(error))
+            return
+        self.window.show_chat(chat)
+        self.update_actions()
+
+    def empty_trash(self) -> None:
+        count = len(self.library.trash())
+        answer = QMessageBox.warning(
             self.window,
             APP_NAME,
-            f"Confab did not close properly last time. Restore the unsaved chat "
-            f"({count} messages)?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
-            QMessageBox.StandardButton.Yes,
+            f"Delete the {count} chat(s) in the trash for good? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
         )
-        if answer != QMessageBox.StandardButton.Yes:
-            self.remove_autosave()
-            return False
-        self.adopt(LoadedTranscript(loaded.transcript, imported=True), None)
-        return True
-
-    def show_error(self, title: str, message: str) -> None:
-        if self.window.options_headless():
-            self.window.statusBar().showMessage(message, 10000)
-            return
-        QMessageBox.warning(self.window, f"{APP_NAME}: {title}", message)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.library.empty_trash()
+            self.update_actions()

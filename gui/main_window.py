@@ -1,7 +1,10 @@
-"""The main window: message list, input box, menus and status bar; owns the session state.
+"""The main window: the sidebar of chats, the message list, the input box, menus, status bar.
 
-Data flows one way: the input box adds a user turn to the conversation, the window sends a
-snapshot (turns + settings) to the worker, and the worker's signals update the list model.
+The window holds little state of its own. The chats and the reply loop live in the Qt-free
+``ChatSession`` and ``ChatLibrary`` (core); the window sends them commands and observes them.
+Data flows one way: input box -> session (user turn, written to the chat's file) -> request
+to the worker -> worker signals -> session (reply recorded in the chat it belongs to, written)
+-> observers update the list model and the sidebar.
 """
 
 from __future__ import annotations
@@ -10,36 +13,39 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QProgressDialog,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from core import APP_NAME
-from core.context import ContextWindow, Turn
-from core.conversation import Conversation, utc_now
+from core.context import ContextWindow
+from core.conversation import Conversation, Message
 from core.engines import ENGINE_CHOICES, EngineChoice
 from core.engines.base import ModelInfo, Reply
-from core.models import DownloadPlan
-from core.settings import PRESETS, GenerationSettings
-from core.transcript import Transcript
+from core.library import Chat, ChatLibrary
+from core.requests import GenerateRequest
+from core.session import ChatSession, SessionObserver
+from core.settings import PRESETS
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
-from gui.dialogs import AboutDialog, ModelMissingDialog, human_size
+from gui.dialogs import AboutDialog
 from gui.input_box import InputBox
 from gui.message_list import MessageListModel, MessageListView
-from gui.worker import ChatWorker, GenerateRequest, WorkerHost
+from gui.model_setup import ModelSetup
+from gui.sidebar import ChatListModel, ChatListView
+from gui.worker import ChatWorker, WorkerHost
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,9 @@ class LaunchOptions:
     engine: EngineChoice
     threads: int
     offline: bool
+    read_only: bool = False  # another Confab owns the data folder: show, never write
+    persist: bool = True  # False for --self-test: nothing is written to the library
+    remember_choices: bool = True  # False when the engine/threads came from the command line
 
 
 class MainWindow(QMainWindow):
@@ -72,51 +81,56 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.options = options
         self.settings = settings
-        self.conversation = Conversation()
-        self.model_info: ModelInfo | None = None
-        self.model_reference = options.model_reference
         self.engine_choice: EngineChoice = options.engine
-        self.active_request: int | None = None
-        self.last_request = 0
-        self.loading = False
-        self.download_dialog: QProgressDialog | None = None
-        self.missing_dialog: ModelMissingDialog | None = None
+        self.threads = options.threads
+        self.last_reply: Reply | None = None
 
-        self.generation: GenerationSettings = settings.generation
-        self.files = ChatFiles(self)
-        self.update_title()
-        self._build_widgets()
-        self._build_menus()
-        self._build_status_bar()
-
-        worker = ChatWorker(options.data_dir, options.engine, options.threads)
-        self.host = WorkerHost(worker, self)
-        worker.load_progress.connect(self.on_load_progress)
-        worker.loaded.connect(self.on_loaded)
-        worker.load_failed.connect(self.on_load_failed)
-        worker.model_missing.connect(self.on_model_missing)
-        worker.download_planned.connect(self.on_download_planned)
-        worker.download_plan_failed.connect(self.on_download_plan_failed)
-        worker.download_progress.connect(self.on_download_progress)
-        worker.download_failed.connect(self.on_download_failed)
-        worker.download_cancelled.connect(self.on_download_cancelled)
-        worker.download_finished.connect(self.on_download_finished)
+        self.library = ChatLibrary(options.data_dir, read_only=options.read_only,
+                                   persist=options.persist)
+        self.host = WorkerHost(ChatWorker(options.data_dir), self)
+        self.session = ChatSession(
+            self.library, self.request_reply, self.host.stop_reply, settings.generation
+        )
+        self.session.observers.append(_SessionView(self))
+        self.model_setup = ModelSetup(
+            self,
+            self.host,
+            options.model_reference,
+            options.offline,
+            lambda: (self.engine_choice, self.threads),
+            self.options_headless,
+        )
+        self.model_setup.model_ready.connect(self.on_model_ready)
+        self.model_setup.model_failed.connect(self.model_failed)
+        self.model_setup.busy_changed.connect(self._update_actions)
+        worker = self.host.worker
         worker.context_measured.connect(self.on_context_measured)
         worker.reply_delta.connect(self.on_reply_delta)
         worker.reply_finished.connect(self.on_reply_finished)
-        worker.reply_failed.connect(self.on_reply_failed)
+        worker.reply_failed.connect(self.session.reply_failed)
         worker.reply_cancelled.connect(self.on_reply_cancelled)
 
+        self.files = ChatFiles(self)
+        self._build_widgets()
+        self._build_menus()
+        self._build_status_bar()
         geometry = settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(900, 700)
+            self.resize(1100, 720)
+        self.files.load_library()
+        self.session.start()
         self._update_actions()
 
     # -- construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
+        self.chat_list_model = ChatListModel(self.library, self)
+        self.chat_list = ChatListView()
+        self.chat_list.setModel(self.chat_list_model)
+        self.chat_list.chat_activated.connect(self.show_chat)
+        self.chat_list.delete_pressed.connect(self.files.delete_chat)
+        self.chat_list_model.modelReset.connect(self._select_current_in_sidebar)
         self.message_model = MessageListModel(self)
         self.message_view = MessageListView()
-        self.message_model.set_messages(self.conversation.messages)
         self.message_view.setModel(self.message_model)
         self.input_box = InputBox()
         self.input_box.submitted.connect(self.send_message)
@@ -133,34 +147,42 @@ class MainWindow(QMainWindow):
         input_row = QHBoxLayout()
         input_row.addWidget(self.input_box, 1)
         input_row.addLayout(buttons)
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        chat_pane = QWidget()
+        layout = QVBoxLayout(chat_pane)
         layout.addWidget(self.message_view, 1)
         layout.addLayout(input_row)
-        self.setCentralWidget(central)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.chat_list)
+        self.splitter.addWidget(chat_pane)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        if not self.splitter.restoreState(self.settings.splitter_state or QByteArray()):
+            self.splitter.setSizes([260, 840])
+        self.chat_list.setVisible(self.settings.sidebar_visible)
+        self.setCentralWidget(self.splitter)
         self.input_box.setFocus()
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
-        self.file_menu = menu_bar.addMenu("&File")
-        self.files.build_menu(self.file_menu)
-        self.open_model_action = QAction("Open Model &Folder…", self)
-        self.open_model_action.triggered.connect(self.choose_model_folder)
-        self.file_menu.addAction(self.open_model_action)
-        self.reload_model_action = QAction("&Reload Model", self)
+        file_menu = menu_bar.addMenu("&File")
+        self.files.build_menu(file_menu)
+        self.open_model_action = file_menu.addAction("Open Model &Folder…")
+        self.open_model_action.triggered.connect(self.model_setup.choose_model_folder)
+        self.reload_model_action = file_menu.addAction("&Reload Model")
         self.reload_model_action.setToolTip(
             "Load the model again (after a cancelled download or a failed load)"
         )
-        self.reload_model_action.triggered.connect(lambda: self.start_loading())
-        self.file_menu.addAction(self.reload_model_action)
-        self.file_menu.addSeparator()
+        self.reload_model_action.triggered.connect(lambda: self.model_setup.start_loading())
+        file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.triggered.connect(self.close)
-        self.file_menu.addAction(self.quit_action)
+        file_menu.addAction(self.quit_action)
 
         edit_menu = menu_bar.addMenu("&Edit")
+        edit_menu.addAction(self.files.undo_action)
+        edit_menu.addSeparator()
         self.copy_action = QAction("&Copy Messages", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -168,24 +190,29 @@ class MainWindow(QMainWindow):
         self.message_view.addAction(self.copy_action)
         self.message_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         edit_menu.addAction(self.copy_action)
-        select_all = QAction("Select &All Messages", self)
+        select_all = edit_menu.addAction("Select &All Messages")
         select_all.triggered.connect(self.message_view.selectAll)
-        edit_menu.addAction(select_all)
+
+        view_menu = menu_bar.addMenu("&View")
+        self.sidebar_action = QAction("Show &Sidebar", self, checkable=True)
+        self.sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sidebar_action.setChecked(self.settings.sidebar_visible)
+        self.sidebar_action.toggled.connect(self.set_sidebar_visible)
+        view_menu.addAction(self.sidebar_action)
 
         chat_menu = menu_bar.addMenu("&Chat")
-        self.stop_action = QAction("&Stop Reply", self)
+        self.files.build_chat_menu(chat_menu)
+        chat_menu.addSeparator()
+        self.stop_action = chat_menu.addAction("&Stop Reply")
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_reply)
-        chat_menu.addAction(self.stop_action)
-        persona_action = QAction("Bot &Persona…", self)
+        persona_action = chat_menu.addAction("Bot &Persona…")
         persona_action.triggered.connect(self.edit_persona)
-        chat_menu.addAction(persona_action)
         style_menu = chat_menu.addMenu("Reply &Style")
         style_group = QActionGroup(self)
         self.preset_actions: dict[str, QAction] = {}
         for name in PRESETS:
             action = QAction(name, self, checkable=True)
-            action.setChecked(name == self.settings.preset)
             action.triggered.connect(lambda _=False, n=name: self.set_preset(n))
             style_group.addAction(action)
             style_menu.addAction(action)
@@ -198,301 +225,159 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, c=choice: self.set_engine(c))
             engine_group.addAction(action)
             engine_menu.addAction(action)
-        threads_action = QAction("CPU &Threads…", self)
+        threads_action = chat_menu.addAction("CPU &Threads…")
         threads_action.triggered.connect(self.edit_threads)
-        chat_menu.addAction(threads_action)
 
         help_menu = menu_bar.addMenu("&Help")
-        about_action = QAction(f"&About {APP_NAME}", self)
+        about_action = help_menu.addAction(f"&About {APP_NAME}")
         about_action.triggered.connect(self.show_about)
-        help_menu.addAction(about_action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.model_label = QLabel("No model")
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setMaximumWidth(160)
-        self.progress_bar.hide()
         self.context_label = QLabel("")
-        status.addWidget(self.model_label)
-        status.addWidget(self.progress_bar)
+        self.context_label.setAccessibleName("Context meter")
+        status.addWidget(self.model_setup.label)
+        status.addWidget(self.model_setup.progress_bar)
         status.addPermanentWidget(self.context_label)
+        if self.options.read_only:
+            status.addPermanentWidget(QLabel("Read-only: another Confab uses this data folder"))
 
-    # -- model loading -------------------------------------------------------------------------
+    # -- the model -----------------------------------------------------------------------------
     def start_loading(self, reference: str | None = None) -> None:
         """Load ``reference`` (or the current model) in the worker."""
-        if reference is not None:
-            self.model_reference = reference
-        self.model_info = None
-        self.loading = True
-        self.model_label.setText(f"Loading {self.model_reference}…")
-        self.progress_bar.setValue(0)
-        self.progress_bar.show()
-        self.host.worker.engine_choice = self.engine_choice
-        self.host.worker.threads = self.settings.threads
-        self._update_actions()
-        self.host.load_requested.emit(self.model_reference)
+        self.session.model_unloaded()
+        self.model_setup.start_loading(reference)
 
-    @Slot(int, str)
-    def on_load_progress(self, percent: int, text: str) -> None:
-        self.progress_bar.setValue(percent)
-        self.model_label.setText(f"Loading {self.model_reference}: {text}")
+    @property
+    def model_info(self) -> ModelInfo | None:
+        return self.model_setup.info
 
     @Slot(object)
-    def on_loaded(self, info: ModelInfo) -> None:
-        self.model_info = info
-        if info.reference:
-            self.model_reference = info.reference
+    def on_model_ready(self, info: ModelInfo) -> None:
+        if info.reference and self.options.persist:
             self.settings.model = info.reference  # remembered once it has worked
-        self.loading = False
-        self.progress_bar.hide()
-        self.model_label.setText(f"Ready: {info.model_id} ({info.engine})")
-        self.model_label.setToolTip(
-            f"{info.path}\n{info.architecture}, {info.parameters / 1e6:.1f} M parameters, "
-            f"context {info.context_limit} tokens, loaded in {info.load_s:.1f} s"
-        )
         self._update_actions()
         self.model_ready.emit(info)
-        if self._awaiting_reply():
-            self.start_reply()
-        else:
-            self._measure_context()
+        self.session.model_loaded(info.model_id)
+        self._measure_context()
 
-    @Slot(str)
-    def on_load_failed(self, message: str) -> None:
-        self.loading = False
-        self.progress_bar.hide()
-        self.model_label.setText("Model error")
-        self.model_label.setToolTip(message)
+    @property
+    def model_label(self) -> QLabel:
+        return self.model_setup.label
+
+    @property
+    def missing_dialog(self) -> QDialog | None:
+        return self.model_setup.missing_dialog
+
+    @property
+    def download_dialog(self) -> QProgressDialog | None:
+        return self.model_setup.download_dialog
+
+    @property
+    def conversation(self) -> Conversation:
+        """The shown chat's conversation."""
+        return self.session.transcript.conversation
+
+    def request_reply(self, request: GenerateRequest) -> None:
+        self.host.generate(request)
         self._update_actions()
-        self.model_failed.emit(message)
-        if self.options_headless():
-            return
-        box = QMessageBox(
-            QMessageBox.Icon.Critical, f"{APP_NAME}: the model cannot be used", message, parent=self
-        )
-        choose = box.addButton("Choose Model Folder…", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.exec()
-        if box.clickedButton() is choose:
-            self.choose_model_folder()
 
-    @Slot(str)
-    def on_model_missing(self, repo_id: str) -> None:
-        self.loading = False
-        self.progress_bar.hide()
-        self.model_label.setText(f"{repo_id} is not on this computer")
-        self._update_actions()
-        if self.options_headless():
-            self.model_failed.emit(f"The model {repo_id} is not in the local Hugging Face cache.")
-            return
-        dialog = ModelMissingDialog(repo_id, self.options.offline, self)
-        self.missing_dialog = dialog
-        if not self.options.offline:
-            self.host.plan_download_requested.emit(repo_id)
-        choice = dialog.exec()
-        self.missing_dialog = None
-        if choice == ModelMissingDialog.DOWNLOAD and dialog.plan is not None:
-            self.start_download(dialog.plan)
-        elif choice == ModelMissingDialog.CHOOSE_FOLDER:
-            self.choose_model_folder()
-        elif choice == ModelMissingDialog.QUIT:
-            QTimer.singleShot(0, self.close)
-
+    # -- the chat shown ------------------------------------------------------------------------
     @Slot(object)
-    def on_download_planned(self, plan: DownloadPlan) -> None:
-        if self.missing_dialog is not None:
-            self.missing_dialog.set_plan(plan)
+    def show_chat(self, chat: Chat) -> None:
+        """Switch to ``chat`` (from the sidebar); the input box keeps a draft per chat."""
+        previous = self.session.current
+        if chat is previous:
+            return
+        if previous is not None:
+            self.session.set_draft(previous, self.input_box.text())
+        if not self.session.select(chat):
+            self._select_current_in_sidebar()
 
-    @Slot(str)
-    def on_download_plan_failed(self, message: str) -> None:
-        if self.missing_dialog is not None:
-            self.missing_dialog.set_plan_failed(message)
-
-    def start_download(self, plan: DownloadPlan) -> None:
-        """Download with a cancellable progress dialog; the worker loads the model after."""
-        dialog = QProgressDialog(f"Downloading {plan.repo_id}…", "Cancel", 0, 1000, self)
-        dialog.setWindowTitle(f"{APP_NAME}: downloading")
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setMinimumDuration(0)
-        self.host.worker.download_cancel.clear()
-        dialog.canceled.connect(self.host.worker.download_cancel.set)
-        self.download_dialog = dialog
-        dialog.show()
-        self.loading = True
-        self.model_label.setText(f"Downloading {plan.repo_id}…")
-        self.host.download_requested.emit(plan)
-
-    @Slot(object, object)
-    def on_download_progress(self, done: int, total: int) -> None:
-        dialog = self.download_dialog
-        if dialog is not None and total:
-            dialog.setLabelText(f"Downloaded {human_size(done)} of {human_size(total)}")
-            # Last: a modal progress dialog processes events in setValue, where the download
-            # may finish and close it.
-            dialog.setValue(int(1000 * done / total))
-
-    def _close_download_dialog(self) -> None:
-        if self.download_dialog is not None:
-            self.download_dialog.canceled.disconnect()
-            self.download_dialog.close()
-            self.download_dialog = None
-
-    @Slot(str)
-    def on_download_finished(self, folder: str) -> None:
-        self._close_download_dialog()
-        self.model_label.setText(f"Downloaded to {folder}")
-
-    @Slot(str)
-    def on_download_failed(self, message: str) -> None:
-        self._close_download_dialog()
-        self.on_load_failed(message)
-
-    @Slot()
-    def on_download_cancelled(self) -> None:
-        self._close_download_dialog()
-        self.loading = False
-        self.model_label.setText("Download cancelled; the files already fetched are kept")
+    def current_chat_changed(self, chat: Chat) -> None:
+        transcript = self.library.transcript(chat)
+        pending = self.session.pending_for(chat)
+        self.message_model.set_messages(
+            transcript.conversation.messages, None if pending is None else pending.text
+        )
+        self.message_view.scrollToBottom()
+        self.input_box.setPlainText(transcript.draft)
+        self.input_box.moveCursor(self.input_box.textCursor().MoveOperation.End)
+        for name, action in self.preset_actions.items():
+            action.setChecked(PRESETS[name] == transcript.settings)
+        self.context_label.setText("")
+        self._select_current_in_sidebar()
+        self.update_title()
         self._update_actions()
+        self._measure_context()
 
-    def choose_model_folder(self) -> None:
-        """File > Open Model Folder…: load a model from a local folder, and remember it."""
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder")
-        if folder:
-            self.start_loading(folder)
+    def _select_current_in_sidebar(self) -> None:
+        if self.session.current is not None:
+            self.chat_list.select_chat(self.session.current)
 
-    # -- conversation --------------------------------------------------------------------------
+    def update_title(self) -> None:
+        chat = self.session.current
+        title = (chat.title if chat else "") or "New chat"
+        self.setWindowTitle(f"{title} — {APP_NAME}")
+
     @Slot()
     def send_message(self) -> None:
         """Send the input box's text as a user turn (ignored when blank or a reply is running)."""
         text = self.input_box.text()
         if not text.strip():
             return
-        if self.active_request is not None:
+        why_not = self.session.send(text)
+        if why_not == "busy":
             self.statusBar().showMessage("Wait for the reply, or press Stop.", 3000)
+            return
+        if why_not == "damaged":
+            self.statusBar().showMessage("This chat's file is damaged and cannot change.", 5000)
             return
         self.input_box.clear()
         self.input_box.setFocus()
-        self.conversation.add("user", text.strip("\n"))
-        self.message_model.message_appended()
-        self.message_view.scrollToBottom()
-        self.conversation_changed()
-        if self.model_info is not None:
-            self.start_reply()
-        else:
+        if not self.session.model_ready:
             self.statusBar().showMessage("The bot will answer once the model is loaded.", 5000)
 
-    def start_reply(self) -> None:
-        """Send the dialogue so far to the worker."""
-        self.last_request += 1
-        self.active_request = self.last_request
-        self.host.worker.stop_event.clear()
-        self.message_model.start_pending()
-        self.message_view.scrollToBottom()
-        self._update_actions()
-        self.host.generate_requested.emit(self._request(self.last_request))
-
-    def _request(self, request_id: int) -> GenerateRequest:
-        turns = tuple(Turn(m.role, m.content) for m in self.conversation.dialogue())
-        return GenerateRequest(request_id, turns, self.generation, self.conversation.persona)
-
-    def _awaiting_reply(self) -> bool:
-        dialogue = self.conversation.dialogue()
-        return bool(dialogue) and dialogue[-1].role == "user" and self.active_request is None
-
     def _measure_context(self) -> None:
-        if self.model_info is not None and self.conversation.dialogue():
-            self.host.measure_requested.emit(self._request(0))
-        elif self.model_info is not None:
-            self.context_label.setText(f"context 0/{self.model_info.context_limit} tokens")
+        chat, info = self.session.current, self.model_info
+        if chat is None or info is None or chat.transcript is None:
+            return
+        turns = self.session.turns(chat.transcript)
+        if turns:
+            persona = chat.transcript.conversation.persona
+            self.host.measure_requested.emit(GenerateRequest(0, turns, persona=persona))
+        else:
+            self.context_label.setText(f"context 0/{info.context_limit} tokens")
 
     @Slot()
     def stop_reply(self) -> None:
-        """Stop the reply being generated (takes effect at the next decoding step)."""
-        if self.active_request is not None:
-            self.host.stop_reply()
+        """Stop the shown chat's reply (takes effect at the next decoding step)."""
+        if self.session.stop():
             self.statusBar().showMessage("Stopping…", 2000)
 
     @Slot(int, str)
     def on_reply_delta(self, request_id: int, delta: str) -> None:
-        if request_id == self.active_request:
-            at_bottom = self._scrolled_to_bottom()
-            self.message_model.append_pending_text(delta)
-            if at_bottom:
-                self.message_view.scrollToBottom()
+        self.session.reply_delta(request_id, delta)
 
     @Slot(int, object)
     def on_reply_finished(self, request_id: int, reply: Reply) -> None:
-        if request_id != self.active_request:
-            return
-        self.active_request = None
-        self.conversation.add("assistant", reply.text, reply.meta())
-        self.message_model.message_appended()
-        self.message_view.scrollToBottom()
+        self.session.reply_finished(request_id, reply.text, reply.meta())
         self.statusBar().showMessage(f"Replied in {reply.reply_s:.1f} s", 6000)
-        self._update_actions()
-        self.conversation_changed()
         self._measure_context()
         self.reply_shown.emit(reply)
-        if self._awaiting_reply():
-            self.start_reply()
-
-    @Slot(int, str)
-    def on_reply_failed(self, request_id: int, message: str) -> None:
-        if request_id != self.active_request:
-            return
-        self.active_request = None
-        self.message_model.end_pending()
-        self.conversation.add("system", message)
-        self.message_model.message_appended()
-        self._update_actions()
-        self.conversation_changed()
 
     @Slot(int)
     def on_reply_cancelled(self, request_id: int) -> None:
-        if request_id != self.active_request:
-            return
-        self.active_request = None
-        self.message_model.end_pending()
+        self.session.reply_cancelled(request_id)
         self.statusBar().showMessage("Reply stopped.", 4000)
-        self._update_actions()
 
     @Slot(object)
     def on_context_measured(self, window: ContextWindow) -> None:
         self.context_label.setText(window.describe())
 
-    def conversation_changed(self) -> None:
-        """Called after every change to the conversation: mark it unsaved and autosave it."""
-        self.conversation.updated_at = utc_now()
-        self.setWindowModified(True)
-        self.files.write_autosave()
-
-    def show_transcript(self, transcript: Transcript) -> None:
-        """Make ``transcript`` the window's chat: the list, the bot's context, the settings."""
-        self.conversation = transcript.conversation
-        self.message_model.set_messages(self.conversation.messages)
-        self.message_view.scrollToBottom()
-        self.generation = transcript.settings
-        for name, action in self.preset_actions.items():
-            action.setChecked(PRESETS[name] == transcript.settings)
-        self.context_label.setText("")
-        self._measure_context()
-
-    def ready_to_replace_chat(self) -> bool:
-        """Stop a reply in flight before the chat it belongs to is replaced."""
-        if self.active_request is not None:
-            self.host.stop_reply()
-            self.active_request = None
-            self.message_model.end_pending()
-            self._update_actions()
-        return True
-
-    def update_title(self) -> None:
-        """``name.confab.json[*] — Confab``; Qt shows ``*`` in place of ``[*]`` when modified."""
-        path = self.files.current_path
-        name = path.name if path else "Untitled chat"
-        self.setWindowTitle(f"{name}[*] — {APP_NAME}")
+    def _scrolled_to_bottom(self) -> bool:
+        bar = self.message_view.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
 
     # -- small actions -------------------------------------------------------------------------
     def copy_selected_messages(self) -> None:
@@ -500,25 +385,26 @@ class MainWindow(QMainWindow):
         if text:
             QGuiApplication.clipboard().setText(text)
 
+    def set_sidebar_visible(self, visible: bool) -> None:
+        self.chat_list.setVisible(visible)
+        self.settings.sidebar_visible = visible
+
     def edit_persona(self) -> None:
+        current = self.session.transcript.conversation.persona
         text, ok = QInputDialog.getMultiLineText(
             self,
             "Bot persona",
             'Lines that describe the bot, e.g. "I love dogs." '
             '(sent as "your persona: …", as BlenderBot was trained):',
-            self.conversation.persona,
+            current,
         )
-        if ok and text != self.conversation.persona:
-            self.conversation.persona = text
-            self.conversation_changed()
+        if ok:
+            self.session.set_persona(text)
             self._measure_context()
 
     def set_preset(self, name: str) -> None:
         self.settings.preset = name
-        if PRESETS[name] != self.generation:
-            self.generation = PRESETS[name]
-            if self.conversation.messages:
-                self.conversation_changed()
+        self.session.set_settings(PRESETS[name])
         self.statusBar().showMessage(f"Reply style: {name}", 3000)
 
     def set_engine(self, choice: EngineChoice) -> None:
@@ -526,7 +412,7 @@ class MainWindow(QMainWindow):
             return
         self.engine_choice = choice
         self.settings.engine = choice
-        if not self.loading and self.active_request is None:
+        if not self.model_setup.loading and not self.session.pending:
             self.start_loading()
 
     def edit_threads(self) -> None:
@@ -534,44 +420,120 @@ class MainWindow(QMainWindow):
             self,
             "CPU threads",
             "Threads used for replies (takes effect on the next load):",
-            self.settings.threads,
+            self.threads,
             1,
             64,
         )
         if ok:
+            self.threads = count
             self.settings.threads = count
 
     def show_about(self) -> None:
-        if self.model_info is not None:
-            info = self.model_info
+        info = self.model_info
+        if info is not None:
             model = f"Model: {info.model_id} ({info.engine}), {info.path}"
         else:
-            model = f"Model: {self.model_reference} (not loaded)"
+            model = f"Model: {self.model_setup.reference} (not loaded)"
         AboutDialog(model, self).exec()
+
+    @Slot(list)
+    def open_handed_files(self, paths: list[str]) -> None:
+        """Another Confab started on this data folder and handed its files over."""
+        for path in paths:
+            self.files.open_path(Path(path))
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def warn_read_only(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            APP_NAME,
+            "Another Confab is using this data folder but does not answer. This window "
+            "shows your chats read-only: nothing you do here is saved. Close the other "
+            "Confab (or wait for it) and start again to chat as usual.",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self.read_only_box = box
+        box.open()
+
+    def show_problem(self, message: str) -> None:
+        """A save or read failed: say so where it cannot be missed, and log it."""
+        log.warning("%s", message)
+        self.statusBar().showMessage(message, 15000)
+        if not self.options_headless():
+            QMessageBox.warning(self, APP_NAME, message)
 
     def options_headless(self) -> bool:
         """True when no person is there to answer dialogs (``--self-test``)."""
         return bool(self.property("headless"))
 
-    def _scrolled_to_bottom(self) -> bool:
-        bar = self.message_view.verticalScrollBar()
-        return bar.value() >= bar.maximum() - 4
-
     def _update_actions(self) -> None:
-        generating = self.active_request is not None
+        chat = self.session.current
+        generating = chat is not None and self.session.pending_for(chat) is not None
         self.stop_button.setEnabled(generating)
         self.stop_action.setEnabled(generating)
         self.send_button.setEnabled(not generating)
-        self.open_model_action.setEnabled(not generating)
-        self.reload_model_action.setEnabled(not generating and not self.loading)
+        self.open_model_action.setEnabled(not self.session.pending)
+        self.reload_model_action.setEnabled(
+            not self.session.pending and not self.model_setup.loading
+        )
+        self.files.update_actions()
 
     # -- shutdown ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self.files.confirm_discard():
-            event.ignore()
-            return
-        self.files.remove_autosave()  # a clean quit: the chat was saved or discarded
-        self.settings.geometry = self.saveGeometry()
-        self.settings.sync()
-        self.host.shutdown(1500)
+        self.shut_down()
         event.accept()
+
+    def shut_down(self) -> None:
+        """Stop replies, keep the draft, remember the layout, end the worker thread."""
+        if self.session.current is not None:
+            self.session.set_draft(self.session.current, self.input_box.text())
+        self.session.stop_all()
+        if self.options.persist:
+            self.settings.geometry = self.saveGeometry()
+            self.settings.splitter_state = self.splitter.saveState()
+            self.settings.sync()
+        self.host.shutdown(1500)
+
+
+class _SessionView(SessionObserver):
+    """Applies the session's changes to the window's widgets (GUI thread only)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    def current_chat_changed(self, chat: Chat) -> None:
+        self.window.current_chat_changed(chat)
+
+    def message_appended(self, chat: Chat, message: Message) -> None:
+        window = self.window
+        if chat is window.session.current:
+            window.message_model.append_message(message)
+            window.message_view.scrollToBottom()
+            window.update_title()
+
+    def reply_started(self, chat: Chat) -> None:
+        window = self.window
+        if chat is window.session.current:
+            window.message_model.start_pending()
+            window.message_view.scrollToBottom()
+        window._update_actions()
+
+    def reply_text(self, chat: Chat, text: str) -> None:
+        window = self.window
+        if chat is window.session.current:
+            at_bottom = window._scrolled_to_bottom()
+            window.message_model.set_pending_text(text)
+            if at_bottom:
+                window.message_view.scrollToBottom()
+
+    def reply_ended(self, chat: Chat) -> None:
+        window = self.window
+        if chat is window.session.current:
+            window.message_model.end_pending()
+        window._update_actions()
+
+    def problem(self, message: str) -> None:
+        self.window.show_problem(message)

@@ -94,24 +94,20 @@ class MessageListModel(QAbstractListModel):
             return message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         return None
 
-    # -- changes from the main window ----------------------------------------------------------
-    def set_messages(self, messages: list[Message]) -> None:
-        """Show ``messages`` (the list is shared with the conversation, not copied)."""
+    # -- changes, each made by the model itself between begin* and end* -----------------------
+    def set_messages(self, messages: list[Message], pending_text: str | None = None) -> None:
+        """Show a copy of ``messages``, and the reply being written when ``pending_text`` is
+        not None (the model owns its rows, so nothing changes them behind its back)."""
         self.beginResetModel()
-        self._messages = messages
-        self._pending = None
+        self._messages = list(messages)
+        self._pending = None if pending_text is None else PendingReply(pending_text)
         self.endResetModel()
 
-    def message_appended(self) -> None:
-        """Tell views that the conversation's list grew by one message at the end."""
-        row = len(self._messages) - 1
-        if self._pending is not None:
-            # The finished reply takes the pending row's place.
-            self._pending = None
-            index = self.index(row)
-            self.dataChanged.emit(index, index)
-            return
+    def append_message(self, message: Message) -> None:
+        """Add ``message`` at the end (before the pending row, if there is one)."""
+        row = len(self._messages)
         self.beginInsertRows(QModelIndex(), row, row)
+        self._messages.append(message)
         self.endInsertRows()
 
     def start_pending(self) -> None:
@@ -123,11 +119,11 @@ class MessageListModel(QAbstractListModel):
         self._pending = PendingReply()
         self.endInsertRows()
 
-    def append_pending_text(self, delta: str) -> None:
-        """Add streamed text to the pending reply; only that row is updated."""
+    def set_pending_text(self, text: str) -> None:
+        """Show the reply streamed so far; only that row is updated."""
         if self._pending is None:
             return
-        self._pending.text += delta
+        self._pending.text = text
         index = self.index(len(self._messages))
         self.dataChanged.emit(index, index)
 
@@ -139,10 +135,6 @@ class MessageListModel(QAbstractListModel):
         self.beginRemoveRows(QModelIndex(), row, row)
         self._pending = None
         self.endRemoveRows()
-
-    @property
-    def has_pending(self) -> bool:
-        return self._pending is not None
 
 
 class BubbleDelegate(QStyledItemDelegate):

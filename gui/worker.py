@@ -1,22 +1,22 @@
 """The model worker: a QObject living in its own QThread that owns the engine.
 
 Commands arrive as queued signals from the GUI thread (``load``, ``generate``, ``plan_download``,
-``download``); results leave as signals. The worker never touches a widget. Stopping is a
-``threading.Event`` the GUI thread sets directly, so it takes effect at the next decoding step
-instead of waiting behind the busy event queue.
+``download``), each carrying a request value (``core.requests``); results leave as signals. The
+worker never touches a widget, and nothing writes the worker's attributes from another thread.
+Each reply request carries its own ``threading.Event``, which the GUI thread sets directly, so a
+Stop takes effect at the next decoding step instead of waiting behind the busy event queue.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from core.context import Turn
-from core.engines import EngineChoice, create_engine
+from core.engines import create_engine
 from core.engines.base import Engine, EngineError, GenerationCancelled, ModelInfo
 from core.models import (
     DownloadCancelled,
@@ -27,23 +27,13 @@ from core.models import (
     plan_download,
     resolve,
 )
-from core.settings import GenerationSettings
+from core.requests import GenerateRequest, LoadRequest
 
 log = logging.getLogger(__name__)
 
 
 class LoadCancelled(Exception):
     """The app is closing while a model loads."""
-
-
-@dataclass(frozen=True)
-class GenerateRequest:
-    """A snapshot of what the GUI asks for: the dialogue so far and the settings."""
-
-    request_id: int
-    turns: tuple[Turn, ...]
-    settings: GenerationSettings = field(default_factory=GenerationSettings)
-    persona: str = ""
 
 
 class ChatWorker(QObject):
@@ -65,29 +55,27 @@ class ChatWorker(QObject):
     reply_failed = Signal(int, str)
     reply_cancelled = Signal(int)
 
-    def __init__(self, data_dir: Path, engine_choice: EngineChoice, threads: int) -> None:
+    def __init__(self, data_dir: Path) -> None:
         super().__init__()
         self.data_dir = data_dir
-        self.engine_choice: EngineChoice = engine_choice
-        self.threads = threads
-        self.stop_event = threading.Event()
         self.download_cancel = threading.Event()
         self.closing = threading.Event()
         self.engine: Engine | None = None
         self.info: ModelInfo | None = None
 
     # -- loading -----------------------------------------------------------------------------
-    @Slot(str)
-    def load(self, reference: str) -> None:
-        """Resolve ``reference`` without network access and load it with the chosen engine.
+    @Slot(object)
+    def load(self, request: LoadRequest) -> None:
+        """Resolve the reference without network access and load it with the chosen engine.
 
         The model loaded before stays in use until the new one has loaded; if the new one
         fails, ``loaded`` is emitted again for the old one, so the app stays usable.
         """
+        reference = request.reference
         self.load_progress.emit(0, "Looking for the model…")
         try:
             folder = resolve(reference)
-            engine = create_engine(self.engine_choice, folder, self.data_dir, self.threads)
+            engine = create_engine(request.engine_choice, folder, self.data_dir, request.threads)
             info = engine.load(self._report_load_progress)
         except ModelNotCached as missing:
             self.model_missing.emit(missing.repo_id)
@@ -127,9 +115,9 @@ class ChatWorker(QObject):
         except ModelError as error:
             self.download_plan_failed.emit(str(error))
 
-    @Slot(object)
-    def download(self, plan: DownloadPlan) -> None:
-        """Download the planned files; then load the model.
+    @Slot(object, object)
+    def download(self, plan: DownloadPlan, then_load: LoadRequest) -> None:
+        """Download the planned files; then load the model as ``then_load`` says.
 
         The GUI thread clears ``download_cancel`` before asking, so a Cancel pressed before this
         slot runs is not lost.
@@ -144,7 +132,7 @@ class ChatWorker(QObject):
             self.download_failed.emit(f"Downloading {plan.repo_id} failed: {error}")
             return
         self.download_finished.emit(str(folder.path))
-        self.load(plan.repo_id)
+        self.load(then_load)
 
     # -- replies -----------------------------------------------------------------------------
     @Slot(object)
@@ -163,7 +151,7 @@ class ChatWorker(QObject):
         if self.engine is None:
             self.reply_failed.emit(request.request_id, "The model is not loaded.")
             return
-        if self.stop_event.is_set():
+        if request.stop.is_set() or self.closing.is_set():
             self.reply_cancelled.emit(request.request_id)
             return
         try:
@@ -172,7 +160,7 @@ class ChatWorker(QObject):
                 request.turns,
                 request.settings,
                 lambda delta: self.reply_delta.emit(request.request_id, delta),
-                self.stop_event,
+                request.stop,
                 request.persona,
             )
         except GenerationCancelled:
@@ -188,15 +176,16 @@ class ChatWorker(QObject):
 class WorkerHost(QObject):
     """Owns the worker's thread: starts it, forwards commands, and shuts it down."""
 
-    load_requested = Signal(str)
-    generate_requested = Signal(object)
-    measure_requested = Signal(object)
+    load_requested = Signal(object)  # LoadRequest
+    generate_requested = Signal(object)  # GenerateRequest
+    measure_requested = Signal(object)  # GenerateRequest
     plan_download_requested = Signal(str)
-    download_requested = Signal(object)
+    download_requested = Signal(object, object)  # DownloadPlan, LoadRequest
 
     def __init__(self, worker: ChatWorker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
+        self.running: dict[int, GenerateRequest] = {}  # sent and not yet answered
         self.worker_thread = QThread()
         self.worker_thread.setObjectName("confab-model-worker")
         worker.moveToThread(self.worker_thread)
@@ -205,16 +194,40 @@ class WorkerHost(QObject):
         self.measure_requested.connect(worker.measure)
         self.plan_download_requested.connect(worker.plan_download)
         self.download_requested.connect(worker.download)
+        worker.reply_finished.connect(self._forget_finished)
+        worker.reply_failed.connect(self._forget_failed)
+        worker.reply_cancelled.connect(self._forget_cancelled)
         self.worker_thread.start()
 
-    def stop_reply(self) -> None:
-        """Ask the running reply to stop at its next decoding step."""
-        self.worker.stop_event.set()
+    def generate(self, request: GenerateRequest) -> None:
+        """Send ``request`` to the worker; its stop event is kept until it is answered."""
+        self.running[request.request_id] = request
+        self.generate_requested.emit(request)
+
+    # One slot per signal shape: the worker's signals are queued to this thread.
+    @Slot(int, object)
+    def _forget_finished(self, request_id: int, _reply: object) -> None:
+        self.running.pop(request_id, None)
+
+    @Slot(int, str)
+    def _forget_failed(self, request_id: int, _message: str) -> None:
+        self.running.pop(request_id, None)
+
+    @Slot(int)
+    def _forget_cancelled(self, request_id: int) -> None:
+        self.running.pop(request_id, None)
+
+    def stop_reply(self, request_id: int) -> None:
+        """Ask that reply to stop at its next decoding step (or before it starts)."""
+        request = self.running.get(request_id)
+        if request is not None:
+            request.stop.set()
 
     def shutdown(self, timeout_ms: int = 1500) -> bool:
         """Stop all work and end the thread; False if it is still busy after ``timeout_ms``."""
         self.worker.closing.set()
-        self.worker.stop_event.set()
+        for request in self.running.values():
+            request.stop.set()
         self.worker.download_cancel.set()
         self.worker_thread.quit()
         finished = self.worker_thread.wait(timeout_ms)

@@ -34,6 +34,13 @@ def last_json_line(output: str) -> dict[str, object]:
 
 
 def test_self_test_loads_the_model_and_answers(tiny_model: Path, tmp_path: Path) -> None:
+    # The user's remembered choices differ from the command line's, which apply to this run only.
+    settings_ini = tmp_path / "settings.ini"
+    settings_ini.write_text(
+        "[model]\nengine=fast\nthreads=3\n\n[files]\nrecent=/somewhere/chat.confab.json\n",
+        "utf-8",
+    )
+    before = settings_ini.read_bytes()
     done = run_main(
         "--self-test",
         "--offline",
@@ -51,8 +58,10 @@ def test_self_test_loads_the_model_and_answers(tiny_model: Path, tmp_path: Path)
     assert result["engine"] == "transformers"
     assert isinstance(result["reply"], str) and result["reply"]
     assert float(result["load_s"]) > 0 and float(result["reply_s"]) > 0  # type: ignore[arg-type]
-    assert (tmp_path / "settings.ini").is_file()
+    assert settings_ini.read_bytes() == before
     assert (tmp_path / "logs").is_dir()
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"settings.ini", "logs", "self-test.json"}
     assert json.loads((tmp_path / "self-test.json").read_text("utf-8")) == result
 
 
