@@ -121,6 +121,21 @@ class ChatLibrary:
         if persist and not read_only:
             self.chats_dir.mkdir(parents=True, exist_ok=True)
 
+    def remove_stale_temporaries(self) -> int:
+        """Delete temporaries left by saves that were killed midway; returns how many.
+
+        Call at start-up only, holding the data folder's lock: then no save can be running.
+        """
+        removed = 0
+        for folder in (self.chats_dir, self.data_dir):
+            for temp in folder.glob(f".*{EXTENSION}.*.tmp"):
+                try:
+                    temp.unlink()
+                    removed += 1
+                except OSError:
+                    continue
+        return removed
+
     # -- listing -------------------------------------------------------------------------------
     def chat_files(self) -> list[Path]:
         """The library's chat files (saves in progress, whose names start with ".", excluded)."""

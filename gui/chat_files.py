@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from core import APP_NAME
 from core.library import Chat, LibraryError
+from core.library_index import IndexKeeper, apply_refresh, list_from_index
+from core.search_index import INDEX_FILE_NAME, ChatSummary, IndexUnavailable, SearchIndex
 from core.transcript import (
     AUTOSAVE_FILE_NAME,
     EXTENSION,
@@ -31,6 +34,7 @@ from core.transcript import (
     load,
     write_text_atomic,
 )
+from gui.search import IndexRefresher
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -59,6 +63,8 @@ class ChatFiles:
         self.window = window
         self.library = window.library
         self.session = window.session
+        self.index: SearchIndex | None = None
+        self.refresher: IndexRefresher | None = None
         self.undo_action = QAction("&Undo Delete", window)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo_delete)
@@ -160,8 +166,45 @@ class ChatFiles:
 
     # -- library -------------------------------------------------------------------------------
     def load_library(self) -> None:
-        """List every chat at start-up."""
-        self.library.scan()
+        """List every chat at start-up: from the index where it is current, then a background
+        refresh reads the rest. Without a usable index, every file is read now."""
+        options = self.window.options
+        if options.read_only or not options.persist:
+            self.library.scan()
+            return
+        try:
+            self.index = SearchIndex(options.data_dir / INDEX_FILE_NAME)
+            stale = list_from_index(self.library, self.index)
+        except IndexUnavailable as error:
+            log.warning("the search index cannot be used: %s", error)
+            self.index = None
+            self.library.scan()
+            self.window.statusBar().showMessage(f"Search is not available: {error}", 10000)
+            return
+        IndexKeeper(self.library, self.index)
+        if self.index.reset_reason not in (None, "missing", "empty"):
+            log.warning("the search index was rebuilt: %s", self.index.reset_reason)
+        self.refresher = IndexRefresher(self.index.path, self.window)
+        self.refresher.progress.connect(self.on_index_progress)
+        self.refresher.finished.connect(self.on_index_refreshed)
+        self.refresher.failed.connect(self.on_index_failed)
+        self.refresher.start([p.resolve() for p in self.library.all_paths()])
+        if stale:
+            log.info("%d chat file(s) to read into the index", len(stale))
+
+    @Slot(int, int)
+    def on_index_progress(self, done: int, total: int) -> None:
+        if total and done < total:
+            self.window.statusBar().showMessage(f"Indexing chats for search: {done}/{total}", 2000)
+
+    @Slot(list)
+    def on_index_refreshed(self, summaries: list[ChatSummary]) -> None:
+        apply_refresh(self.library, summaries)
+        self.window.statusBar().showMessage(f"{len(summaries)} chats ready to search", 3000)
+
+    @Slot(str)
+    def on_index_failed(self, message: str) -> None:
+        self.window.statusBar().showMessage(f"Search index: {message}", 10000)
 
     def offer_import(self) -> None:
         """Once, on the first start with the library: offer the old autosave and the Open

@@ -36,6 +36,7 @@ from core.engines import ENGINE_CHOICES, EngineChoice
 from core.engines.base import ModelInfo, Reply
 from core.library import Chat, ChatLibrary
 from core.requests import GenerateRequest
+from core.search_index import SearchHit
 from core.session import ChatSession, SessionObserver
 from core.settings import PRESETS
 from gui.app_settings import AppSettings
@@ -44,6 +45,7 @@ from gui.dialogs import AboutDialog
 from gui.input_box import InputBox
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
+from gui.search import SearchPanel
 from gui.sidebar import ChatListModel, ChatListView
 from gui.worker import ChatWorker, WorkerHost
 
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         self.engine_choice: EngineChoice = options.engine
         self.threads = options.threads
         self.last_reply: Reply | None = None
+        self.search_panel: SearchPanel | None = None
 
         self.library = ChatLibrary(options.data_dir, read_only=options.read_only,
                                    persist=options.persist)
@@ -117,6 +120,8 @@ class MainWindow(QMainWindow):
         geometry = settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1100, 720)
+        if options.persist and not options.read_only:
+            self.library.remove_stale_temporaries()  # this process holds the folder's lock
         self.files.load_library()
         self.session.start()
         self._update_actions()
@@ -192,6 +197,10 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.copy_action)
         select_all = edit_menu.addAction("Select &All Messages")
         select_all.triggered.connect(self.message_view.selectAll)
+        edit_menu.addSeparator()
+        self.search_action = edit_menu.addAction("Search All C&hats…")
+        self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.search_action.triggered.connect(self.show_search)
 
         view_menu = menu_bar.addMenu("&View")
         self.sidebar_action = QAction("Show &Sidebar", self, checkable=True)
@@ -436,6 +445,34 @@ class MainWindow(QMainWindow):
             model = f"Model: {self.model_setup.reference} (not loaded)"
         AboutDialog(model, self).exec()
 
+    def show_search(self) -> None:
+        """Edit > Search All Chats (Ctrl+Shift+F)."""
+        if self.search_panel is None:
+            self.search_panel = SearchPanel(self)
+            self.search_panel.hit_chosen.connect(self.open_hit)
+        self.search_panel.set_index(self.files.index)
+        self.search_panel.show()
+        self.search_panel.raise_()
+        self.search_panel.activateWindow()
+        self.search_panel.query.setFocus()
+        self.search_panel.query.selectAll()
+
+    @Slot(object)
+    def open_hit(self, hit: SearchHit) -> None:
+        """Show the chat of a search hit, scrolled to the message, which is selected."""
+        chat = self.library.find_path(hit.path)
+        if chat is None:
+            self.statusBar().showMessage("That chat is no longer in the library.", 5000)
+            return
+        self.show_chat(chat)
+        if self.session.current is not chat:
+            return
+        row = min(hit.message_index, self.message_model.rowCount() - 1)
+        index = self.message_model.index(row)
+        self.message_view.setCurrentIndex(index)
+        self.message_view.scrollTo(index, self.message_view.ScrollHint.PositionAtCenter)
+        self.message_view.setFocus()
+
     @Slot(list)
     def open_handed_files(self, paths: list[str]) -> None:
         """Another Confab started on this data folder and handed its files over."""
@@ -491,6 +528,8 @@ class MainWindow(QMainWindow):
         if self.session.current is not None:
             self.session.set_draft(self.session.current, self.input_box.text())
         self.session.stop_all()
+        if self.files.refresher is not None:
+            self.files.refresher.shutdown()
         if self.options.persist:
             self.settings.geometry = self.saveGeometry()
             self.settings.splitter_state = self.splitter.saveState()
