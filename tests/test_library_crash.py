@@ -63,7 +63,9 @@ def test_sigkill_never_loses_or_tears_a_chat(tmp_path: Path) -> None:
         if report is not None:
             reports += 1
             ids_on_disk = {load(p).transcript.chat_id for p in chat_files + trash_files}
-            kept = set(report["kept"])  # type: ignore[arg-type]
+            reported = report["kept"]
+            assert isinstance(reported, list)
+            kept = set(reported)
             # A chat the child had kept is in the library or, if the kill came during a
             # delete, in the trash; none is gone.
             assert kept <= ids_on_disk, (trial, kept - ids_on_disk)

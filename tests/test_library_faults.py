@@ -9,6 +9,7 @@ import errno
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import transcript
 from core.transcript import load
 from tests.conftest import WindowFactory
 
@@ -84,7 +84,7 @@ def test_a_full_disk_says_so_and_loses_nothing(
             def full(fd: int) -> None:
                 raise OSError(errno.ENOSPC, "No space left on device")
 
-            monkeypatch.setattr(transcript.os, "fsync", full)
+            monkeypatch.setattr(os, "fsync", full)
         window.input_box.setPlainText("A long message " * 2000)
         window.send_message()
         QApplication.processEvents()
@@ -125,7 +125,7 @@ def test_a_read_only_chats_folder_lists_every_chat_and_says_why_nothing_is_saved
             def read_only(*args: Any, **kwargs: Any) -> Any:
                 raise OSError(errno.EROFS, "Read-only file system")
 
-            monkeypatch.setattr(transcript.tempfile, "mkstemp", read_only)
+            monkeypatch.setattr(tempfile, "mkstemp", read_only)
         window = make_window(tiny_model, headless=False, data_dir=data)
         QApplication.processEvents()
         (chat,) = [c for c in window.library.chats.values() if c.path is not None]
