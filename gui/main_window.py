@@ -42,6 +42,7 @@ from core.settings import PRESETS
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
 from gui.dialogs import AboutDialog
+from gui.find_bar import FindBar
 from gui.input_box import InputBox
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
@@ -152,8 +153,11 @@ class MainWindow(QMainWindow):
         input_row = QHBoxLayout()
         input_row.addWidget(self.input_box, 1)
         input_row.addLayout(buttons)
+        self.find_bar = FindBar(self.message_model, self.message_view)
+        self.find_bar.closed.connect(self.input_box.setFocus)
         chat_pane = QWidget()
         layout = QVBoxLayout(chat_pane)
+        layout.addWidget(self.find_bar)
         layout.addWidget(self.message_view, 1)
         layout.addLayout(input_row)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -198,6 +202,9 @@ class MainWindow(QMainWindow):
         select_all = edit_menu.addAction("Select &All Messages")
         select_all.triggered.connect(self.message_view.selectAll)
         edit_menu.addSeparator()
+        self.find_action = edit_menu.addAction("&Find in Chat…")
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self.find_bar.open_bar)
         self.search_action = edit_menu.addAction("Search All C&hats…")
         self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         self.search_action.triggered.connect(self.show_search)
@@ -315,6 +322,7 @@ class MainWindow(QMainWindow):
         for name, action in self.preset_actions.items():
             action.setChecked(PRESETS[name] == transcript.settings)
         self.context_label.setText("")
+        self.find_bar.refresh()
         self._select_current_in_sidebar()
         self.update_title()
         self._update_actions()

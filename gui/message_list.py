@@ -7,6 +7,7 @@ row at the end: a typing indicator, or the text streamed so far.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPalette,
+    QTextCharFormat,
     QTextLayout,
     QTextOption,
 )
@@ -41,6 +43,7 @@ from core.conversation import Message
 RoleRole = Qt.ItemDataRole.UserRole + 1
 TimeRole = Qt.ItemDataRole.UserRole + 2
 PendingRole = Qt.ItemDataRole.UserRole + 3
+FindRole = Qt.ItemDataRole.UserRole + 4  # the text Find in Chat looks for, on matching rows
 TYPING_TEXT = "typing…"
 LINE_SEPARATOR = "\u2028"
 
@@ -62,6 +65,8 @@ class MessageListModel(QAbstractListModel):
         super().__init__(parent)
         self._messages: list[Message] = []
         self._pending: PendingReply | None = None
+        self._find_text = ""
+        self._match_cache: set[int] | None = None
 
     # -- Qt model interface --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -90,15 +95,40 @@ class MessageListModel(QAbstractListModel):
             return message.created_at.astimezone().strftime("%H:%M")
         if role == PendingRole:
             return False
+        if role == FindRole:
+            return self._find_text if index.row() in self._matches() else ""
         if role == Qt.ItemDataRole.ToolTipRole:
             return message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         return None
+
+    # -- find in chat --------------------------------------------------------------------------
+    def set_find_text(self, text: str) -> None:
+        """Mark every occurrence of ``text`` (any case) in the messages; "" clears the marks."""
+        if text == self._find_text:
+            return
+        self._find_text = text
+        self._match_cache = None
+        if self._messages:
+            self.dataChanged.emit(self.index(0), self.index(len(self._messages) - 1), [FindRole])
+
+    def _matches(self) -> set[int]:
+        if self._match_cache is None:
+            self._match_cache = set(self.matching_rows())
+        return self._match_cache
+
+    def matching_rows(self) -> list[int]:
+        """The rows whose text holds the find text, in order."""
+        needle = self._find_text.casefold()
+        if not needle:
+            return []
+        return [i for i, m in enumerate(self._messages) if needle in m.content.casefold()]
 
     # -- changes, each made by the model itself between begin* and end* -----------------------
     def set_messages(self, messages: list[Message], pending_text: str | None = None) -> None:
         """Show a copy of ``messages``, and the reply being written when ``pending_text`` is
         not None (the model owns its rows, so nothing changes them behind its back)."""
         self.beginResetModel()
+        self._match_cache = None
         self._messages = list(messages)
         self._pending = None if pending_text is None else PendingReply(pending_text)
         self.endResetModel()
@@ -107,6 +137,7 @@ class MessageListModel(QAbstractListModel):
         """Add ``message`` at the end (before the pending row, if there is one)."""
         row = len(self._messages)
         self.beginInsertRows(QModelIndex(), row, row)
+        self._match_cache = None
         self._messages.append(message)
         self.endInsertRows()
 
@@ -151,9 +182,14 @@ class BubbleDelegate(QStyledItemDelegate):
     def _bubble_width(self, option: QStyleOptionViewItem) -> int:
         return max(80, int(option.rect.width() * self.MAX_BUBBLE_FRACTION) - 2 * self.PADDING)
 
-    def _layout(self, text: str, option: QStyleOptionViewItem, width: int) -> QTextLayout:
+    def _layout(
+        self, text: str, option: QStyleOptionViewItem, width: int, find: str = ""
+    ) -> QTextLayout:
         # QTextLayout breaks lines only at U+2028, not at "\n".
-        layout = QTextLayout(text.replace("\r\n", "\n").replace("\n", LINE_SEPARATOR), option.font)
+        shown = text.replace("\r\n", "\n").replace("\n", LINE_SEPARATOR)
+        layout = QTextLayout(shown, option.font)
+        if find:
+            layout.setFormats(find_marks(shown, find, option.palette))
         text_option = QTextOption()
         text_option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         layout.setTextOption(text_option)
@@ -235,7 +271,8 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.setPen(ink)
         if pending and text == TYPING_TEXT:
             option.font.setItalic(True)
-        layout = self._layout(text, option, self._bubble_width(option))
+        find = str(index.data(FindRole) or "")
+        layout = self._layout(text, option, self._bubble_width(option), find)
         layout.draw(painter, QPointF(bubble.left() + self.PADDING, bubble.top() + self.PADDING))
         small = QColor(ink)
         small.setAlpha(150)
@@ -251,6 +288,21 @@ class BubbleDelegate(QStyledItemDelegate):
         )
         painter.drawText(time_rect, int(Qt.AlignmentFlag.AlignRight), time_text)
         painter.restore()
+
+
+def find_marks(text: str, find: str, palette: QPalette) -> list[QTextLayout.FormatRange]:
+    """A marked range for each occurrence of ``find`` in ``text``, in any case."""
+    mark = QTextCharFormat()
+    # Not the palette's Highlight: the message holding the current match is selected, and
+    # its bubble is drawn in that colour.
+    mark.setBackground(QColor(Qt.GlobalColor.yellow))
+    mark.setForeground(QColor(Qt.GlobalColor.black))
+    ranges = []
+    for match in re.finditer(re.escape(find), text, re.IGNORECASE):
+        marked = QTextLayout.FormatRange()
+        marked.start, marked.length, marked.format = match.start(), len(match.group()), mark
+        ranges.append(marked)
+    return ranges
 
 
 class MessageListView(QListView):

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from core.conversation import Conversation
 from core.search_index import INDEX_FILE_NAME
 from core.transcript import Transcript, load, save
+from gui.message_list import FindRole, find_marks
 from tests.conftest import WindowFactory
 
 DATA = Path(__file__).parent / "data"
@@ -132,3 +133,32 @@ def test_a_damaged_index_is_rebuilt_and_no_chat_is_lost(
     window.show_search()
     window.search_panel.query.setText("dogs")
     assert window.search_panel.results.count() == 2
+
+
+def test_find_in_chat_marks_every_match_and_steps_through_them(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    library_with(data, {"sea": ["The sea", "A boat", "More SEA please", "seaside town"]})
+    window = make_window(tiny_model, load=False, data_dir=data)
+    (chat,) = [c for c in window.library.chats.values() if c.path is not None]
+    window.show_chat(chat)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    bar = window.find_bar
+    assert bar.isVisible() and bar.field.hasFocus()
+    qtbot.keyClicks(bar.field, "sea")
+    assert bar.count.text() == "3 of 3"  # the newest match first
+    assert window.message_view.currentIndex().row() == 3
+    marked = [window.message_model.index(r).data(FindRole) for r in range(4)]
+    assert marked == ["sea", "", "sea", "sea"]
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return)
+    assert bar.count.text() == "1 of 3" and window.message_view.currentIndex().row() == 0
+    qtbot.keyClick(bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert bar.count.text() == "3 of 3"
+    ranges = find_marks("More SEA please, sea!", "sea", window.palette())
+    assert [(r.start, r.length) for r in ranges] == [(5, 3), (17, 3)]
+    qtbot.keyClick(bar.field, Qt.Key.Key_Escape)
+    assert not bar.isVisible() and window.input_box.hasFocus()
+    assert window.message_model.index(0).data(FindRole) == ""
