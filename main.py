@@ -40,7 +40,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Confab: an offline desktop chatbot. Chats with "
         f"{DEFAULT_MODEL_ID} (or another model) on this computer.",
     )
-    parser.add_argument("transcript", nargs="?", help="a .confab.json transcript to open")
+    parser.add_argument(
+        "transcript",
+        nargs="?",
+        help="a .confab.json transcript (or OpenAI-style message list) to open; if Confab is "
+        "already running on the data folder, it opens there",
+    )
     parser.add_argument(
         "--model",
         metavar="ID_OR_DIR",
@@ -53,21 +58,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
-        help="where Confab keeps settings, logs, autosave and converted models "
-        "(default: the platform's user-data folder)",
+        help="where Confab keeps settings, logs, chats, trash, the search index and converted "
+        "models (default: the platform's user-data folder)",
     )
     parser.add_argument(
         "--engine",
         choices=ENGINE_CHOICES,
         help="inference engine: fast = int8 weights (BlenderBot models), transformers = the "
-        "fp32 reference (every model), auto = fast where it can run (default: the last one "
-        "used, else auto)",
+        "fp32 reference (every model), auto = fast where it can run (default: the one chosen "
+        "in the app, else auto; this run only)",
     )
-    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for replies")
+    parser.add_argument(
+        "--threads", type=int, metavar="N", help="CPU threads for replies (this run only)"
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="start headless, load the model, answer one message, print one JSON line, exit",
+        help="start headless, load the model, answer one message, print one JSON line, exit; "
+        "leaves nothing in the data folder but self-test.json and the log",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     return parser.parse_args(argv)

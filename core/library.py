@@ -21,7 +21,7 @@ import os
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from core.conversation import Conversation, Message, utc_now
@@ -300,7 +300,9 @@ class ChatLibrary:
         return chat
 
     def _new_path(self, chat: Chat) -> Path:
-        stamp = chat.created_at.strftime("%Y%m%d-%H%M%S")
+        # Named by when the file is made, to the microsecond: listing the folder by name
+        # gives the order in which chats were kept, which whole-second times cannot.
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
         return self.chats_dir / f"{stamp}-{chat.chat_id[:8]}{EXTENSION}"
 
     def write(self, chat: Chat) -> None:

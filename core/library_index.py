@@ -26,8 +26,16 @@ def list_from_index(library: ChatLibrary, index: SearchIndex) -> list[Path]:
     """List every chat the index knows as it is on disk now; return the files to refresh."""
     summaries = {summary.path: summary for summary in index.summaries()}
     stale: list[Path] = []
-    for path in library.all_paths():
-        path = path.resolve()
+
+    def oldest_first(path: Path) -> tuple[float, str]:
+        # Times are whole seconds: among chats of the same second, the file named later
+        # (names start with the creation time, to the microsecond) was made later.
+        summary = summaries.get(path)
+        moment = summary.last_message_at or summary.created_at if summary else None
+        return (moment.timestamp() if moment else 0.0, path.name)
+
+    paths = sorted((path.resolve() for path in library.all_paths()), key=oldest_first)
+    for path in paths:
         summary = summaries.get(path)
         try:
             stat = os.stat(path)

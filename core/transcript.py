@@ -380,7 +380,7 @@ def parse(data: object, source: str = "transcript") -> LoadedTranscript:
     raw_messages = data.get("messages")
     if not isinstance(raw_messages, list):
         raise _bad(source, f"it has {_describe('messages', raw_messages)}; it should be a list")
-    messages = [_parse_message(item, i, source) for i, item in enumerate(raw_messages)]
+    messages = [m for i, item in enumerate(raw_messages) for m in _parse_message(item, i, source)]
 
     model = _optional(data, "model", dict, {}, source)
     model_id = _optional(model, "id", str, "", source, where='"model"')
@@ -411,10 +411,18 @@ def parse(data: object, source: str = "transcript") -> LoadedTranscript:
 
 
 def _parse_message_list(items: list[Any], source: str) -> Transcript:
-    messages = [_parse_message(item, i, source) for i, item in enumerate(items)]
+    """An OpenAI-style message list: a leading system message is the persona, content given
+    as a list of parts is joined as text, and parts that are not text are named in a note."""
+    messages: list[Message] = []
+    for i, item in enumerate(items):
+        messages += _parse_message(item, i, source, imported=True)
+    persona = ""
+    if messages and messages[0].role == "system" and not messages[0].meta:
+        persona = messages.pop(0).content
     now = utc_now()
     conversation = Conversation(
         messages=messages,
+        persona=persona,
         title=_derived_title(messages),
         created_at=messages[0].created_at if messages else now,
         updated_at=messages[-1].created_at if messages else now,
@@ -422,7 +430,11 @@ def _parse_message_list(items: list[Any], source: str) -> Transcript:
     return Transcript(conversation)
 
 
-def _parse_message(item: object, index: int, source: str) -> Message:
+def _parse_message(
+    item: object, index: int, source: str, imported: bool = False
+) -> list[Message]:
+    """The message at ``index``; an imported one with parts Confab cannot show is followed by
+    a note that names them."""
     where = f"message {index + 1}"
     if not isinstance(item, dict):
         raise _bad(source, f"{where} is {_show(item)}; it should be an object")
@@ -433,16 +445,44 @@ def _parse_message(item: object, index: int, source: str) -> Message:
             f'{where} has {_describe("role", role)}; it should be "user", "assistant" or "system"',
         )
     content = item.get("content")
+    skipped: list[str] = []
+    if imported and isinstance(content, list):
+        content, skipped = _joined_parts(content, where, source)
     if not isinstance(content, str):
         raise _bad(source, f"{where} has {_describe('content', content)}; it should be text")
     created = _optional_time(item, "created_at", source, where)
     meta = _optional(item, "meta", dict, {}, source, where=where)
-    return Message(
-        role=role,
-        content=content,
-        created_at=utc_now() if created is None else created,
-        meta=meta,
+    at = utc_now() if created is None else created
+    message = Message(role=role, content=content, created_at=at, meta=meta)
+    if not skipped:
+        return [message]
+    names = ", ".join(sorted(set(skipped)))
+    note = Message(
+        role="system",
+        content=f"This message also held {len(skipped)} part(s) that are not text ({names}); "
+        "Confab keeps only the text.",
+        created_at=at,
+        meta={"import_note": True},
     )
+    return [message, note]
+
+
+def _joined_parts(parts: list[Any], where: str, source: str) -> tuple[str, list[str]]:
+    """``[{"type": "text", "text": …}, …]`` as one text, and the types of the other parts."""
+    texts: list[str] = []
+    skipped: list[str] = []
+    for part in parts:
+        if isinstance(part, dict) and part.get("type") == "text":
+            text = part.get("text")
+            if not isinstance(text, str):
+                raise _bad(source, f"{where} has a text part whose \"text\" is not text")
+            texts.append(text)
+        elif isinstance(part, str):
+            texts.append(part)
+        else:
+            kind = part.get("type") if isinstance(part, dict) else None
+            skipped.append(str(kind) if isinstance(kind, str) else "unknown")
+    return "\n".join(texts), skipped
 
 
 def _optional(

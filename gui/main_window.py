@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -32,15 +31,15 @@ from PySide6.QtWidgets import (
 from core import APP_NAME
 from core.context import ContextWindow
 from core.conversation import Conversation, Message
-from core.engines import ENGINE_CHOICES, EngineChoice
+from core.engines import EngineChoice
 from core.engines.base import ModelInfo, Reply
 from core.library import Chat, ChatLibrary
 from core.requests import GenerateRequest
 from core.search_index import SearchHit
 from core.session import ChatSession, SessionObserver
-from core.settings import PRESETS
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
+from gui.chat_settings_menu import ChatSettingsMenu
 from gui.dialogs import AboutDialog
 from gui.find_bar import FindBar
 from gui.input_box import InputBox
@@ -51,13 +50,6 @@ from gui.sidebar import ChatListModel, ChatListView
 from gui.worker import ChatWorker, WorkerHost
 
 log = logging.getLogger(__name__)
-
-ENGINE_LABELS: dict[EngineChoice, str] = {
-    "auto": "Automatic (fast when the model allows)",
-    "transformers": "Transformers (reference, fp32)",
-    "fast": "Fast (int8)",
-}
-
 
 @dataclass(frozen=True)
 class LaunchOptions:
@@ -222,27 +214,7 @@ class MainWindow(QMainWindow):
         self.stop_action = chat_menu.addAction("&Stop Reply")
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_reply)
-        persona_action = chat_menu.addAction("Bot &Persona…")
-        persona_action.triggered.connect(self.edit_persona)
-        style_menu = chat_menu.addMenu("Reply &Style")
-        style_group = QActionGroup(self)
-        self.preset_actions: dict[str, QAction] = {}
-        for name in PRESETS:
-            action = QAction(name, self, checkable=True)
-            action.triggered.connect(lambda _=False, n=name: self.set_preset(n))
-            style_group.addAction(action)
-            style_menu.addAction(action)
-            self.preset_actions[name] = action
-        engine_menu = chat_menu.addMenu("&Engine")
-        engine_group = QActionGroup(self)
-        for choice in ENGINE_CHOICES:
-            action = QAction(ENGINE_LABELS[choice], self, checkable=True)
-            action.setChecked(choice == self.engine_choice)
-            action.triggered.connect(lambda _=False, c=choice: self.set_engine(c))
-            engine_group.addAction(action)
-            engine_menu.addAction(action)
-        threads_action = chat_menu.addAction("CPU &Threads…")
-        threads_action.triggered.connect(self.edit_threads)
+        self.chat_settings = ChatSettingsMenu(self, chat_menu)
 
         help_menu = menu_bar.addMenu("&Help")
         about_action = help_menu.addAction(f"&About {APP_NAME}")
@@ -275,7 +247,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self.model_ready.emit(info)
         self.session.model_loaded(info.model_id)
-        self._measure_context()
+        self.measure_context()
 
     @property
     def model_label(self) -> QLabel:
@@ -319,14 +291,13 @@ class MainWindow(QMainWindow):
         self.message_view.scrollToBottom()
         self.input_box.setPlainText(transcript.draft)
         self.input_box.moveCursor(self.input_box.textCursor().MoveOperation.End)
-        for name, action in self.preset_actions.items():
-            action.setChecked(PRESETS[name] == transcript.settings)
+        self.chat_settings.show_chat_settings(transcript.settings)
         self.context_label.setText("")
         self.find_bar.refresh()
         self._select_current_in_sidebar()
         self.update_title()
         self._update_actions()
-        self._measure_context()
+        self.measure_context()
 
     def _select_current_in_sidebar(self) -> None:
         if self.session.current is not None:
@@ -355,7 +326,7 @@ class MainWindow(QMainWindow):
         if not self.session.model_ready:
             self.statusBar().showMessage("The bot will answer once the model is loaded.", 5000)
 
-    def _measure_context(self) -> None:
+    def measure_context(self) -> None:
         chat, info = self.session.current, self.model_info
         if chat is None or info is None or chat.transcript is None:
             return
@@ -380,7 +351,7 @@ class MainWindow(QMainWindow):
     def on_reply_finished(self, request_id: int, reply: Reply) -> None:
         self.session.reply_finished(request_id, reply.text, reply.meta())
         self.statusBar().showMessage(f"Replied in {reply.reply_s:.1f} s", 6000)
-        self._measure_context()
+        self.measure_context()
         self.reply_shown.emit(reply)
 
     @Slot(int)
@@ -405,45 +376,6 @@ class MainWindow(QMainWindow):
     def set_sidebar_visible(self, visible: bool) -> None:
         self.chat_list.setVisible(visible)
         self.settings.sidebar_visible = visible
-
-    def edit_persona(self) -> None:
-        current = self.session.transcript.conversation.persona
-        text, ok = QInputDialog.getMultiLineText(
-            self,
-            "Bot persona",
-            'Lines that describe the bot, e.g. "I love dogs." '
-            '(sent as "your persona: …", as BlenderBot was trained):',
-            current,
-        )
-        if ok:
-            self.session.set_persona(text)
-            self._measure_context()
-
-    def set_preset(self, name: str) -> None:
-        self.settings.preset = name
-        self.session.set_settings(PRESETS[name])
-        self.statusBar().showMessage(f"Reply style: {name}", 3000)
-
-    def set_engine(self, choice: EngineChoice) -> None:
-        if choice == self.engine_choice:
-            return
-        self.engine_choice = choice
-        self.settings.engine = choice
-        if not self.model_setup.loading and not self.session.pending:
-            self.start_loading()
-
-    def edit_threads(self) -> None:
-        count, ok = QInputDialog.getInt(
-            self,
-            "CPU threads",
-            "Threads used for replies (takes effect on the next load):",
-            self.threads,
-            1,
-            64,
-        )
-        if ok:
-            self.threads = count
-            self.settings.threads = count
 
     def show_about(self) -> None:
         info = self.model_info

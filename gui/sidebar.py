@@ -138,7 +138,8 @@ class ChatListModel(QAbstractListModel):
         chat = row.chat
         now = datetime.now().astimezone()
         title = chat.title or "New chat"
-        when = describe_time(chat.last_message_at, now)
+        unread = chat.transcript is None and chat.last_message_at is None and not chat.damaged
+        when = "reading…" if unread else describe_time(chat.last_message_at, now)
         state = " · replying…" if chat.busy else ""
         if role == Qt.ItemDataRole.DisplayRole:
             if chat.damaged:

@@ -149,6 +149,8 @@ def test_a_damaged_chat_file_is_listed_with_its_reason_and_never_written(
     before = damaged.read_bytes()
     shutil.copy(DATA / "handwritten.confab.json", data / "chats" / "fine.confab.json")
     window = make_window(tiny_model, headless=False, data_dir=data, load=False)
+    refresher = window.files.refresher  # the index is new: the files are read in the background
+    qtbot.waitUntil(lambda: not refresher.worker_thread.is_alive(), timeout=30_000)
     QApplication.processEvents()
     model = window.chat_list_model
     shown = [str(model.index(row).data()) for row in range(model.rowCount())]

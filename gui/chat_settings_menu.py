@@ -1,0 +1,101 @@
+"""The Chat menu's settings: the bot's persona, the reply style, the engine and CPU threads.
+
+The persona and the reply style belong to the shown chat (stored in its file, through the
+session); the engine and the thread count belong to the app (remembered in the settings file
+when chosen here, and sent with the next load request).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QInputDialog, QMenu
+
+from core.engines import ENGINE_CHOICES, EngineChoice
+from core.settings import PRESETS, GenerationSettings
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+ENGINE_LABELS: dict[EngineChoice, str] = {
+    "auto": "Automatic (fast when the model allows)",
+    "transformers": "Transformers (reference, fp32)",
+    "fast": "Fast (int8)",
+}
+
+
+class ChatSettingsMenu:
+    """Builds the settings part of the Chat menu and carries out its choices."""
+
+    def __init__(self, window: MainWindow, menu: QMenu) -> None:
+        self.window = window
+        persona_action = menu.addAction("Bot &Persona…")
+        persona_action.triggered.connect(self.edit_persona)
+        style_menu = menu.addMenu("Reply &Style")
+        style_group = QActionGroup(window)
+        self.preset_actions: dict[str, QAction] = {}
+        for name in PRESETS:
+            action = QAction(name, window, checkable=True)
+            action.triggered.connect(lambda _=False, n=name: self.set_preset(n))
+            style_group.addAction(action)
+            style_menu.addAction(action)
+            self.preset_actions[name] = action
+        engine_menu = menu.addMenu("&Engine")
+        engine_group = QActionGroup(window)
+        for choice in ENGINE_CHOICES:
+            action = QAction(ENGINE_LABELS[choice], window, checkable=True)
+            action.setChecked(choice == window.engine_choice)
+            action.triggered.connect(lambda _=False, c=choice: self.set_engine(c))
+            engine_group.addAction(action)
+            engine_menu.addAction(action)
+        threads_action = menu.addAction("CPU &Threads…")
+        threads_action.triggered.connect(self.edit_threads)
+
+    def show_chat_settings(self, settings: GenerationSettings) -> None:
+        """Tick the reply style of the chat shown."""
+        for name, action in self.preset_actions.items():
+            action.setChecked(PRESETS[name] == settings)
+
+    def edit_persona(self) -> None:
+        window = self.window
+        current = window.session.transcript.conversation.persona
+        text, ok = QInputDialog.getMultiLineText(
+            window,
+            "Bot persona",
+            'Lines that describe the bot, e.g. "I love dogs." '
+            '(sent as "your persona: …", as BlenderBot was trained):',
+            current,
+        )
+        if ok:
+            window.session.set_persona(text)
+            window.measure_context()
+
+    def set_preset(self, name: str) -> None:
+        window = self.window
+        window.settings.preset = name
+        window.session.set_settings(PRESETS[name])
+        window.statusBar().showMessage(f"Reply style: {name}", 3000)
+
+    def set_engine(self, choice: EngineChoice) -> None:
+        window = self.window
+        if choice == window.engine_choice:
+            return
+        window.engine_choice = choice
+        window.settings.engine = choice
+        if not window.model_setup.loading and not window.session.pending:
+            window.start_loading()
+
+    def edit_threads(self) -> None:
+        window = self.window
+        count, ok = QInputDialog.getInt(
+            window,
+            "CPU threads",
+            "Threads used for replies (takes effect on the next load):",
+            window.threads,
+            1,
+            64,
+        )
+        if ok:
+            window.threads = count
+            window.settings.threads = count
