@@ -234,11 +234,14 @@ class ChatFiles:
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
         box.finished.connect(lambda result: self._import(result, autosave, recent))
         self.import_box = box
+        log.info("asking whether to import the old autosave and %d recent file(s)", len(recent))
         box.open()  # not exec(): the model keeps loading while the question is open
 
     def _import(self, result: int, autosave: Path, recent: list[Path]) -> None:
+        accepted = result == QMessageBox.StandardButton.Yes
+        log.info("the import question was answered: %s", "yes" if accepted else "no")
         self.window.settings.library_import_offered = True
-        if result != QMessageBox.StandardButton.Yes:
+        if not accepted:
             return
         if autosave.is_file():
             try:

@@ -156,3 +156,16 @@ def test_sigterm_mid_reply_closes_within_two_seconds_with_the_chat_saved(
     assert "SIGTERM received: closing" in app.log_text()
     after = load(chat).transcript.conversation.messages
     assert [m.content for m in after] == [m.content for m in before]
+
+
+def test_the_model_loads_while_the_start_up_question_is_open(
+    apps: list[App], tiny_model: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    transcript_file(data / "autosave.confab.json", "Left over from last time")
+    app = App(data, tiny_model)
+    apps.append(app)
+    app.wait_for_log("asking whether to import the old autosave")
+    app.wait_for_log("gui.worker: loaded ")  # ready, and nobody has answered
+    assert "the import question was answered" not in app.log_text()
