@@ -33,6 +33,11 @@ def main(data_dir: Path) -> dict[str, float | int]:
     sidebar_shown = time.perf_counter()
     rows = window.chat_list_model.rowCount()
 
+    refresher = window.files.refresher
+    if refresher is not None and refresher.worker_thread is not None:
+        refresher.worker_thread.join(60)  # the background check of the files: done first
+    app.processEvents()
+
     longest = max(
         (c for c in window.library.chats.values() if c.path is not None),
         key=lambda chat: chat.path.stat().st_size if chat.path else 0,
@@ -43,7 +48,6 @@ def main(data_dir: Path) -> dict[str, float | int]:
     app.processEvents()
     switched = time.perf_counter()
     messages = window.message_model.rowCount()
-    window.files.refresher.shutdown(30) if window.files.refresher else None
     window.close()
     return {
         "qt_import_s": imported - started,

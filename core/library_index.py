@@ -22,8 +22,9 @@ from core.search_index import ChatSummary, IndexUnavailable, SearchIndex
 log = logging.getLogger(__name__)
 
 
-def list_from_index(library: ChatLibrary, index: SearchIndex) -> list[Path]:
-    """List every chat the index knows as it is on disk now; return the files to refresh."""
+def list_from_index(library: ChatLibrary, index: SearchIndex, paths: list[Path]) -> list[Path]:
+    """List the chat files ``paths`` (resolved, as ``library.all_paths()`` gives them) from
+    what the index knows where it is current; return the files to read again."""
     summaries = {summary.path: summary for summary in index.summaries()}
     stale: list[Path] = []
 
@@ -34,8 +35,7 @@ def list_from_index(library: ChatLibrary, index: SearchIndex) -> list[Path]:
         moment = summary.last_message_at or summary.created_at if summary else None
         return (moment.timestamp() if moment else 0.0, path.name)
 
-    paths = sorted((path.resolve() for path in library.all_paths()), key=oldest_first)
-    for path in paths:
+    for path in sorted(paths, key=oldest_first):
         summary = summaries.get(path)
         try:
             stat = os.stat(path)
@@ -48,7 +48,7 @@ def list_from_index(library: ChatLibrary, index: SearchIndex) -> list[Path]:
             list_summary(library, summary)
         else:
             stale.append(path)
-            if library.find_path(path) is None:  # listed by its name until it has been read
+            if library.listed(path) is None:  # listed by its name until it has been read
                 library.add_listed(path, "", _mtime(stat.st_mtime_ns), None, False)
     return stale
 
@@ -69,7 +69,7 @@ def list_summary(library: ChatLibrary, summary: ChatSummary) -> Chat:
 def apply_refresh(library: ChatLibrary, summaries: list[ChatSummary]) -> None:
     """Show what a background refresh read: titles of new files, damage, changes."""
     for summary in summaries:
-        chat = library.find_path(summary.path)
+        chat = library.listed(summary.path)
         if chat is not None and chat.transcript is not None and not summary.error:
             continue  # the app has it open: what it holds is newer than the refresh's read
         list_summary(library, summary)

@@ -174,7 +174,8 @@ class ChatFiles:
             return
         try:
             self.index = SearchIndex(options.data_dir / INDEX_FILE_NAME)
-            stale = list_from_index(self.library, self.index)
+            paths = self.library.all_paths()
+            stale = list_from_index(self.library, self.index, paths)
         except IndexUnavailable as error:
             log.warning("the search index cannot be used: %s", error)
             self.index = None
@@ -188,7 +189,7 @@ class ChatFiles:
         self.refresher.progress.connect(self.on_index_progress)
         self.refresher.finished.connect(self.on_index_refreshed)
         self.refresher.failed.connect(self.on_index_failed)
-        self.refresher.start([p.resolve() for p in self.library.all_paths()])
+        self.refresher.start(paths)
         if stale:
             log.info("%d chat file(s) to read into the index", len(stale))
 

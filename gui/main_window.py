@@ -46,7 +46,7 @@ from gui.input_box import InputBox
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
 from gui.search import SearchPanel
-from gui.sidebar import ChatListModel, ChatListView
+from gui.sidebar import ChatListModel, Sidebar
 from gui.worker import ChatWorker, WorkerHost
 
 log = logging.getLogger(__name__)
@@ -122,8 +122,9 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.chat_list_model = ChatListModel(self.library, self)
-        self.chat_list = ChatListView()
-        self.chat_list.setModel(self.chat_list_model)
+        self.sidebar = Sidebar(self.chat_list_model)
+        self.sidebar.new_button.clicked.connect(self.files.new_chat)
+        self.chat_list = self.sidebar.chat_list
         self.chat_list.chat_activated.connect(self.show_chat)
         self.chat_list.delete_pressed.connect(self.files.delete_chat)
         self.chat_list_model.modelReset.connect(self._select_current_in_sidebar)
@@ -153,13 +154,13 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message_view, 1)
         layout.addLayout(input_row)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.chat_list)
+        self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(chat_pane)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         if not self.splitter.restoreState(self.settings.splitter_state or QByteArray()):
             self.splitter.setSizes([260, 840])
-        self.chat_list.setVisible(self.settings.sidebar_visible)
+        self.sidebar.setVisible(self.settings.sidebar_visible)
         self.setCentralWidget(self.splitter)
         self.input_box.setFocus()
 
@@ -215,6 +216,14 @@ class MainWindow(QMainWindow):
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_reply)
         self.chat_settings = ChatSettingsMenu(self, chat_menu)
+        self.sidebar.trash_button.setMenu(self.files.trash_menu)
+        files = self.files
+        self.chat_list.context_actions = [
+            files.rename_action,
+            files.pin_action,
+            files.duplicate_action,
+            files.delete_action,
+        ]
 
         help_menu = menu_bar.addMenu("&Help")
         about_action = help_menu.addAction(f"&About {APP_NAME}")
@@ -374,7 +383,7 @@ class MainWindow(QMainWindow):
             QGuiApplication.clipboard().setText(text)
 
     def set_sidebar_visible(self, visible: bool) -> None:
-        self.chat_list.setVisible(visible)
+        self.sidebar.setVisible(visible)
         self.settings.sidebar_visible = visible
 
     def show_about(self) -> None:

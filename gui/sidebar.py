@@ -20,8 +20,16 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QListView,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.library import Chat, ChatLibrary, LibraryObserver
 
@@ -183,22 +191,27 @@ class _LibraryAdapter(LibraryObserver):
         self.model.schedule_rebuild()
 
     def chat_removed(self, chat: Chat) -> None:
-        # At once: the removed chat must not stay reachable through the model.
-        self.model.rebuild()
+        if self.model.row_of(chat) >= 0:
+            # At once: a removed chat must not stay reachable through the model.
+            self.model.rebuild()
 
 
 class ChatListView(QListView):
-    """The sidebar's list: arrow keys move between chats (group headers are skipped)."""
+    """The sidebar's list: click or arrow keys switch chats, Del deletes, right-click offers
+    the chat's actions."""
 
     chat_activated = Signal(object)  # Chat
     delete_pressed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.context_actions: list[QAction] = []
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setUniformItemSizes(False)
-        self.setWordWrap(True)
+        # Every row is two lines high (a title and a time; headers too): with thousands of
+        # chats, measuring each row made every rebuild of the list take seconds.
+        self.setUniformItemSizes(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setAccessibleName("Chats")
         self.setAccessibleDescription("Every chat, newest first. Enter or click opens one.")
         self.setMinimumWidth(160)
@@ -223,8 +236,40 @@ class ChatListView(QListView):
         if isinstance(chat, Chat):
             self.chat_activated.emit(chat)
 
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        """Right-click: switch to the chat under the pointer, then offer its actions."""
+        index = self.indexAt(event.pos())
+        if not index.isValid() or not isinstance(index.data(ChatRole), Chat):
+            return
+        self.setCurrentIndex(index)
+        menu = QMenu(self)
+        for action in self.context_actions:
+            menu.addAction(action)
+        menu.exec(event.globalPos())
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Delete:
             self.delete_pressed.emit()
             return
         super().keyPressEvent(event)
+
+
+class Sidebar(QWidget):
+    """The chat list with a New Chat button above it and the Trash below it."""
+
+    def __init__(self, model: ChatListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.new_button = QPushButton("New Chat")
+        self.new_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.chat_list = ChatListView()
+        self.chat_list.setModel(model)
+        self.trash_button = QToolButton()
+        self.trash_button.setText("Trash")
+        self.trash_button.setToolTip("Deleted chats: restore one, or empty the trash")
+        self.trash_button.setAccessibleName("Trash")
+        self.trash_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.chat_list, 1)
+        layout.addWidget(self.trash_button)

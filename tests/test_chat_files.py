@@ -161,7 +161,8 @@ def test_a_reply_in_flight_lands_in_its_own_chat_and_stop_still_reaches_it(
     qtbot.keyClick(window.input_box, Qt.Key.Key_Return)
     busy = window.session.current
     qtbot.waitUntil(lambda: window.session.pending_for(busy) is not None)
-    window.files.new_chat()
+    window.sidebar.new_button.click()
+    assert not window.session.pending_for(busy).request.stop.is_set()  # a new chat stops nothing
     assert "Tell me a long story" in sidebar(window)
     row = window.chat_list_model.row_of(busy)
     assert busy.busy and "replying" in str(window.chat_list_model.index(row).data())
@@ -339,3 +340,23 @@ def test_main_opens_a_transcript_given_on_the_command_line_and_a_self_test_keeps
     assert path.read_bytes() == before
     left = sorted(str(p.relative_to(data)) for p in data.rglob("*") if p.is_file())
     assert [p for p in left if not p.startswith("logs/")] == ["self-test.json"]
+
+
+def test_the_sidebars_trash_restores_a_deleted_chat_and_emptying_it_asks_first(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path, dialogs: Dialogs
+) -> None:
+    window = make_window(tiny_model)
+    chat(qtbot, window, "Gone for a while")
+    deleted = window.session.current
+    window.files.delete_chat()
+    assert window.chat_list.context_actions[-1] is window.files.delete_action
+    trash = window.sidebar.trash_button.menu()
+    trash.aboutToShow.emit()
+    restore = [a for a in trash.actions() if a.text().startswith("Restore “Gone for a while”")]
+    assert len(restore) == 1
+    restore[0].trigger()
+    assert window.session.current is deleted and deleted.path.is_file()
+    window.files.delete_chat()
+    window.files.empty_trash()  # the warning is answered with OK, not Yes: nothing happens
+    assert "cannot be undone" in dialogs.warnings[-1]
+    assert len(window.library.trash()) == 1
