@@ -21,7 +21,7 @@ class Message:
 
     role: Role
     content: str
-    created_at: datetime = field(default_factory=utc_now)
+    created_at: datetime | None = field(default_factory=utc_now)  # None: imported without one
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -39,7 +39,7 @@ class Conversation:
         """Append a message and return it."""
         message = Message(role=role, content=content, meta=dict(meta or {}))
         self.messages.append(message)
-        self.updated_at = message.created_at
+        self.updated_at = message.created_at or utc_now()
         if not self.title and role == "user":
             self.title = default_title(content)
         return message

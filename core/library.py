@@ -100,7 +100,8 @@ def new_chat_id() -> str:
 def summary_of(transcript: Transcript) -> tuple[str, datetime | None]:
     """The title and the time of the last message, as the sidebar shows them."""
     messages = transcript.conversation.messages
-    return transcript.conversation.title, messages[-1].created_at if messages else None
+    last = next((m.created_at for m in reversed(messages) if m.created_at is not None), None)
+    return transcript.conversation.title, last
 
 
 class ChatLibrary:

@@ -44,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.conversation import Message
 from core.transcript import EXTENSION, Transcript, TranscriptError, load
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ class SearchHit:
     chat_title: str
     message_index: int  # index into conversation.messages
     role: str
-    created_at: datetime
+    created_at: datetime | None  # None: the message has no time (imported without one)
     snippet: str  # a short excerpt with MATCH_START/MATCH_END around each match
 
 
@@ -191,6 +192,12 @@ def _to_us(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (moment - _EPOCH) // _MICROSECOND
+
+
+def _last_time(messages: list[Message]) -> datetime | None:
+    """The time of the newest message that has one (imported messages may have none)."""
+    moment = next((m.created_at for m in reversed(messages) if m.created_at is not None), None)
+    return None if moment is None else _from_us(_to_us(moment))
 
 
 def _from_us(us: int) -> datetime:
@@ -524,11 +531,7 @@ class SearchIndex:
             chat_id=_text(str(getattr(transcript, "chat_id", "") or "")),
             title=_text(conversation.title),
             created_at=_from_us(_to_us(conversation.created_at)),
-            last_message_at=(
-                _from_us(_to_us(conversation.messages[-1].created_at))
-                if conversation.messages
-                else None
-            ),
+            last_message_at=_last_time(conversation.messages),
             pinned=bool(getattr(transcript, "pinned", False)),
             message_count=len(conversation.messages),
             size=size,
@@ -536,7 +539,11 @@ class SearchIndex:
         )
         chat = self._upsert(summary)
         self._sync_messages(
-            chat, [(_text(m.content), m.role, _to_us(m.created_at)) for m in messages]
+            chat,
+            [
+                (_text(m.content), m.role, None if m.created_at is None else _to_us(m.created_at))
+                for m in messages
+            ],
         )
         return summary
 
@@ -592,7 +599,7 @@ class SearchIndex:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def _sync_messages(self, chat: int, new: list[tuple[str, str, int]]) -> None:
+    def _sync_messages(self, chat: int, new: list[tuple[str, str, int | None]]) -> None:
         """Make the chat's FTS rows ``new`` ((content, role, created_us) by index), writing
         only the rows that differ: FTS5 must re-tokenize every row it deletes or inserts."""
         first, last = _rowid_range(chat)
@@ -758,7 +765,7 @@ class SearchIndex:
                     chat_title=chat[1],
                     message_index=rowid & (MAX_INDEXED_MESSAGES - 1),
                     role=role,
-                    created_at=_from_us(created),
+                    created_at=None if created is None else _from_us(created),
                     snippet=snippets.get(rowid, ""),
                 )
             )

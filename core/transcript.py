@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -91,11 +92,9 @@ def to_json_dict(transcript: Transcript) -> dict[str, Any]:
     conversation = transcript.conversation
     messages: list[dict[str, Any]] = []
     for message in conversation.messages:
-        item: dict[str, Any] = {
-            "role": message.role,
-            "content": message.content,
-            "created_at": format_time(message.created_at),
-        }
+        item: dict[str, Any] = {"role": message.role, "content": message.content}
+        if message.created_at is not None:
+            item["created_at"] = format_time(message.created_at)
         if message.meta:
             item["meta"] = dict(message.meta)
         messages.append(item)
@@ -388,9 +387,9 @@ def parse(data: object, source: str = "transcript") -> LoadedTranscript:
     created = _optional_time(data, "created_at", source, "the transcript")
     updated = _optional_time(data, "updated_at", source, "the transcript")
     if created is None:
-        created = messages[0].created_at if messages else utc_now()
+        created = _first_time(messages) or utc_now()
     if updated is None:
-        updated = messages[-1].created_at if messages else created
+        updated = _first_time(reversed(messages)) or created
     title = _optional(data, "title", str, None, source)
     conversation = Conversation(
         messages=messages,
@@ -424,8 +423,8 @@ def _parse_message_list(items: list[Any], source: str) -> Transcript:
         messages=messages,
         persona=persona,
         title=_derived_title(messages),
-        created_at=messages[0].created_at if messages else now,
-        updated_at=messages[-1].created_at if messages else now,
+        created_at=_first_time(messages) or now,
+        updated_at=_first_time(reversed(messages)) or now,
     )
     return Transcript(conversation)
 
@@ -452,8 +451,8 @@ def _parse_message(
         raise _bad(source, f"{where} has {_describe('content', content)}; it should be text")
     created = _optional_time(item, "created_at", source, where)
     meta = _optional(item, "meta", dict, {}, source, where=where)
-    at = utc_now() if created is None else created
-    message = Message(role=role, content=content, created_at=at, meta=meta)
+    # A message without a time gets none, not the time the file happened to be opened.
+    message = Message(role=role, content=content, created_at=created, meta=meta)
     if not skipped:
         return [message]
     names = ", ".join(sorted(set(skipped)))
@@ -461,7 +460,7 @@ def _parse_message(
         role="system",
         content=f"This message also held {len(skipped)} part(s) that are not text ({names}); "
         "Confab keeps only the text.",
-        created_at=at,
+        created_at=created,
         meta={"import_note": True},
     )
     return [message, note]
@@ -559,6 +558,10 @@ def _show(value: object) -> str:
 # --- exports -------------------------------------------------------------------------------
 
 
+def _first_time(messages: Iterable[Message]) -> datetime | None:
+    return next((m.created_at for m in messages if m.created_at is not None), None)
+
+
 def _stamp(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
@@ -595,12 +598,14 @@ def export_markdown(transcript: Transcript, tz: tzinfo = UTC) -> str:
     if conversation.persona:
         lines += [f"> **Persona:** {_markdown_escape(conversation.persona)}", ""]
     for message in conversation.messages:
-        when = _stamp(message.created_at, tz)
+        when = "" if message.created_at is None else _stamp(message.created_at, tz)
         body = _markdown_escape(message.content)
         if message.role == "system":
-            lines += [f"> _Note ({when}):_ {body}".replace("\n", "\n> "), ""]
+            note = f"Note ({when})" if when else "Note"
+            lines += [f"> _{note}:_ {body}".replace("\n", "\n> "), ""]
         else:
-            lines += [f"**{SPEAKERS[message.role]}:** _({when})_\\", body, ""]
+            stamp = f" _({when})_" if when else ""
+            lines += [f"**{SPEAKERS[message.role]}:**{stamp}\\", body, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -616,7 +621,8 @@ def export_text(transcript: Transcript, tz: tzinfo = UTC) -> str:
         lines.append(f"Persona: {conversation.persona}")
     lines.append("")
     for message in conversation.messages:
-        head = f"[{_stamp(message.created_at, tz)}] {SPEAKERS[message.role]}: "
+        when = "" if message.created_at is None else f"[{_stamp(message.created_at, tz)}] "
+        head = f"{when}{SPEAKERS[message.role]}: "
         body = message.content.replace("\n", "\n" + " " * len(head))
         lines += [head + body, ""]
     return "\n".join(lines).rstrip("\n") + "\n"

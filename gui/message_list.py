@@ -92,12 +92,15 @@ class MessageListModel(QAbstractListModel):
         if role == RoleRole:
             return message.role
         if role == TimeRole:
-            return message.created_at.astimezone().strftime("%H:%M")
+            when = message.created_at
+            return "" if when is None else when.astimezone().strftime("%H:%M")
         if role == PendingRole:
             return False
         if role == FindRole:
             return self._find_text if index.row() in self._matches() else ""
         if role == Qt.ItemDataRole.ToolTipRole:
+            if message.created_at is None:
+                return "No time was recorded for this message."
             return message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         return None
 

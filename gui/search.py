@@ -94,7 +94,8 @@ class HitDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, hit: SearchHit, selected: bool = False
     ) -> QTextDocument:
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        when = hit.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        moment = hit.created_at
+        when = "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
         speaker = {"user": "You", "assistant": "Bot"}.get(hit.role, "Note")
         document = QTextDocument()
         document.setDefaultFont(option.font)

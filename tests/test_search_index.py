@@ -36,7 +36,7 @@ def chat(*texts: str, title: str = "Chat", start: datetime = T0) -> Transcript:
         Message("user" if i % 2 == 0 else "assistant", text, start + timedelta(minutes=i))
         for i, text in enumerate(texts)
     ]
-    updated = messages[-1].created_at if messages else start
+    updated = start + timedelta(minutes=len(texts) - 1) if texts else start
     return Transcript(Conversation(messages, "", title, start, updated))
 
 
