@@ -35,3 +35,18 @@ def test_the_benchmark_prints_its_report(
 def test_a_decoding_step_reads_286_million_weights() -> None:
     config = json.loads((REAL_CONFIG_DIR / "config.json").read_text(encoding="utf-8"))
     assert round(decoder_step_bytes(config, 1.0) / 1e6, 1) == 285.5  # PERFORMANCE.md: ~286 M
+
+
+def test_the_stall_benchmark_times_the_window_while_a_model_loads(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import stalls
+
+    code = stalls.main(
+        ["--model", str(tiny_model), "--engine", "transformers", "--json",
+         "--data-dir", str(tmp_path)]
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["ready_s"] > 0
+    assert report["worst_stall_ms"] >= 0 and isinstance(report["stalls"], list)
