@@ -33,11 +33,17 @@ BEAT_MS = 10
 def child(model: str, engine: EngineChoice, data_dir: Path, seconds: float) -> dict[str, Any]:
     """In the child: the real window loads ``model``; beats are timed until it is ready."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import builtins
+
+    python_import = builtins.__import__
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
     from gui.app_settings import AppSettings
     from gui.main_window import LaunchOptions, MainWindow
+    from main import drop_pyside_import_hook
+
+    drop_pyside_import_hook(python_import)  # as main.py does
 
     app = QApplication([])
     window = MainWindow(
