@@ -104,6 +104,22 @@ def summary_of(transcript: Transcript) -> tuple[str, datetime | None]:
     return transcript.conversation.title, last
 
 
+def chat_of(transcript: Transcript, path: Path | None, external: bool) -> Chat:
+    """A chat for a transcript that has been read (or made); it gets an id if it has none."""
+    transcript.chat_id = transcript.chat_id or new_chat_id()
+    title, last = summary_of(transcript)
+    return Chat(
+        chat_id=transcript.chat_id,
+        path=path,
+        title=title,
+        created_at=transcript.conversation.created_at,
+        last_message_at=last,
+        pinned=transcript.pinned,
+        external=external,
+        transcript=transcript,
+    )
+
+
 class ChatLibrary:
     """The chats in ``<data-dir>``: listing, reading, writing, trash and undo."""
 
@@ -242,20 +258,7 @@ class ChatLibrary:
                 external=external,
                 error=str(error),
             )
-        transcript = loaded.transcript
-        if not transcript.chat_id:
-            transcript.chat_id = new_chat_id()
-        title, last = summary_of(transcript)
-        return Chat(
-            chat_id=transcript.chat_id,
-            path=path,
-            title=title,
-            created_at=transcript.conversation.created_at,
-            last_message_at=last,
-            pinned=transcript.pinned,
-            external=external,
-            transcript=transcript,
-        )
+        return chat_of(loaded.transcript, path, external)
 
     def _add(self, chat: Chat) -> None:
         while chat.chat_id in self.chats:  # a copied file keeps its id; give the copy its own
@@ -308,17 +311,7 @@ class ChatLibrary:
     def new_chat(self, transcript: Transcript | None = None) -> Chat:
         """A chat that is listed at once but written only once it has a message."""
         transcript = transcript or Transcript()
-        transcript.chat_id = transcript.chat_id or new_chat_id()
-        title, last = summary_of(transcript)
-        chat = Chat(
-            chat_id=transcript.chat_id,
-            path=None,
-            title=title,
-            created_at=transcript.conversation.created_at,
-            last_message_at=last,
-            pinned=transcript.pinned,
-            transcript=transcript,
-        )
+        chat = chat_of(transcript, None, external=False)
         self._add(chat)
         if transcript.conversation.messages:
             self.write(chat)

@@ -38,7 +38,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -427,23 +427,18 @@ class SearchIndex:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction: waits (up to the busy timeout) for another writer."""
-        with self._guard():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._rollback()
-                raise
-            self._conn.execute("COMMIT")
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot across several queries."""
+        return self._transaction("BEGIN")
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: one consistent snapshot across several queries."""
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
         with self._guard():
-            self._conn.execute("BEGIN")
+            self._conn.execute(begin)
             try:
                 yield self._conn
             except BaseException:
