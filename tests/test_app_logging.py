@@ -71,6 +71,25 @@ def test_the_log_file_rotates(tmp_path: Path) -> None:
     assert files[0].maxBytes > 0 and files[0].backupCount > 0
 
 
+def test_the_log_keeps_three_old_files_each_under_a_megabyte(tmp_path: Path) -> None:
+    """As docs/packaging.md says: rotating, 3 x 1 MB."""
+    path = configure_logging(tmp_path)
+    (handler,) = [h for h in own_handlers() if isinstance(h, RotatingFileHandler)]
+    logger = logging.getLogger("confab.test")
+    empty = logger.makeRecord(logger.name, logging.INFO, __file__, 0, "", (), None)
+    # Records of exactly 1,000 bytes: a file that may reach 1,000,000 bytes would.
+    message = "x" * (999 - len(handler.format(empty)))
+    for _ in range(5_000):
+        logger.info(message)
+    handler.flush()
+
+    files = sorted(path.parent.iterdir())
+    assert [f.name for f in files] == ["confab.log", "confab.log.1", "confab.log.2", "confab.log.3"]
+    sizes = [f.stat().st_size for f in files]
+    assert all(size < 1_000_000 for size in sizes), sizes
+    assert all(size > 990_000 for size in sizes[1:]), sizes
+
+
 def test_configuring_twice_does_not_duplicate_handlers(tmp_path: Path) -> None:
     configure_logging(tmp_path)
     first = len(own_handlers())
@@ -129,3 +148,20 @@ def test_uncaught_exceptions_are_logged(tmp_path: Path, monkeypatch: pytest.Monk
 
     assert "worker thread exploded" in path.read_text(encoding="utf-8")
     assert [str(error) for error in previous] == ["worker thread exploded"]  # still chained
+
+
+def test_configuring_twice_logs_an_uncaught_exception_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, error, trace: previous.append(error))
+    path = configure_logging(tmp_path)
+    configure_logging(tmp_path)
+
+    error = RuntimeError("worker thread exploded")
+    sys.excepthook(RuntimeError, error, None)
+    for handler in own_handlers():
+        handler.flush()
+
+    assert path.read_text(encoding="utf-8").count("worker thread exploded") == 1
+    assert previous == [error]

@@ -9,7 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.context import ContextWindow, Turn, fit_context, format_persona, join_turns
+from core.context import (
+    ContextWindow,
+    Turn,
+    fit_context,
+    format_persona,
+    format_turn,
+    join_turns,
+)
 
 EOS = 2
 
@@ -64,9 +71,65 @@ def test_persona_is_kept_when_it_fits_with_the_newest_turn(tokenizer: Any) -> No
     turns = [Turn("user", "dogs " * 30), Turn("assistant", "cats " * 30), Turn("user", "Hi")]
     window = fit_context(turns, encoder(tokenizer), 128, EOS, persona="I love dogs.")
     assert window.persona_kept
+    # It fits with as many turns as fit without it: none is given up for it.
+    assert window.turns_kept == fit_context(turns, encoder(tokenizer), 128, EOS).turns_kept == 2
     assert window.tokens_used <= 128
     text = tokenizer.decode(window.input_ids).strip()
     assert text.startswith("your persona: I love dogs.") and text.endswith("Hi</s>")
+
+
+def test_an_empty_conversation_is_only_the_end_token() -> None:
+    def never(text: str) -> list[int]:
+        raise AssertionError(f"nothing should be encoded, not {text!r}")
+
+    assert fit_context([], never, 128, EOS) == ContextWindow([EOS], 128, 0, 0, False, True)
+    # A persona is not sent without a turn to answer.
+    without = fit_context([], never, 128, EOS, persona="I love dogs.")
+    assert without == ContextWindow([EOS], 128, 0, 0, False, False)
+    assert fit_context([], never, 128, None).input_ids == []
+
+
+def test_the_smallest_window_holds_one_token_and_the_end_token(tokenizer: Any) -> None:
+    encode = encoder(tokenizer)
+    window = fit_context([Turn("user", "Hello there")], encode, 2, EOS)
+    assert window.input_ids == [encode(" Hello there")[-1], EOS]
+    assert window.truncated_newest
+    with pytest.raises(ValueError, match="too small"):
+        fit_context([Turn("user", "Hello there")], encode, 1, EOS)
+
+
+def test_a_newest_turn_that_fits_is_not_marked_as_cut(tokenizer: Any) -> None:
+    encode = encoder(tokenizer)
+    window = fit_context([Turn("user", "Hello there")], encode, 128, EOS)
+    assert window == ContextWindow([*encode(" Hello there"), EOS], 128, 1, 1, False, True)
+    assert "cut" not in window.describe()
+
+
+PERSONA = "I love dogs. I live by the sea. I play the guitar in a band on the weekends."
+SHORT_TURNS = [Turn("user", "Hi"), Turn("assistant", "Hello!"), Turn("user", "How are you?")]
+
+
+def persona_limit(tokenizer: Any, turns_with_persona: int) -> int:
+    """A limit that holds all of SHORT_TURNS without the persona, and the persona with only
+    the newest ``turns_with_persona`` of them."""
+    encode = encoder(tokenizer)
+    kept = SHORT_TURNS[-turns_with_persona:]
+    longest = max(len(encode(join_turns(SHORT_TURNS))), len(encode(join_turns(kept, PERSONA))))
+    one_more = SHORT_TURNS[-turns_with_persona - 1 :]
+    assert len(encode(join_turns(one_more, PERSONA))) > longest  # so the limit decides
+    return longest + 1
+
+
+@pytest.mark.parametrize("turns_with_persona", [1, 2])
+def test_older_turns_make_room_for_the_persona(tokenizer: Any, turns_with_persona: int) -> None:
+    encode = encoder(tokenizer)
+    limit = persona_limit(tokenizer, turns_with_persona)
+    window = fit_context(SHORT_TURNS, encode, limit, EOS, persona=PERSONA)
+    assert window.persona_kept
+    assert window.turns_kept == turns_with_persona
+    kept = SHORT_TURNS[-turns_with_persona:]
+    assert window.input_ids == [*encode(join_turns(kept, PERSONA)), EOS]
+    assert window.tokens_used <= limit
 
 
 words = st.sampled_from(["hello", "dogs", "I", "love", "pizza", "?", "ünï", "🙂", "<b>", "the"])
@@ -86,12 +149,15 @@ def test_fitting_never_exceeds_the_limit_and_keeps_the_newest_turns_in_order(
     assert window.tokens_used <= limit
     assert window.input_ids[-1] == EOS
     assert 1 <= window.turns_kept <= len(turns)
+    # Only a newest turn too long for the window on its own is cut.
+    assert window.truncated_newest == (len(encode(format_turn(turns[-1]))) > limit - 1)
     if window.truncated_newest:
         assert (
             window.input_ids[:-1]
             == encode(" " * (turns[-1].role == "user") + turns[-1].text)[-(limit - 1) :]
         )
     else:
+        assert window.persona_kept  # there is no persona to lose
         # Exactly the newest kept turns, in order, as one formatted input...
         assert window.input_ids[:-1] == encode(join_turns(turns[-window.turns_kept :]))
         # ...and one more turn would not have fitted.

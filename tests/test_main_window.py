@@ -7,15 +7,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QElapsedTimer, QPointF, QRect, Qt, QTimer
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPalette,
+    QTextDocument,
+    QTextLayout,
+)
+from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 
+from core.conversation import Message
+from core.transcript import load
 from gui.message_list import PendingRole, RoleRole
 from tests.conftest import NetworkGuard, WindowFactory
 
 MARKUP = "<b>hi</b><img src=file:///etc/passwd>"
+RICH_TEXT = "<b>bold</b> <i>x</i> &amp;"  # as HTML: "bold x &", in bold and italic
 
 
 def type_and_press_enter(qtbot: Any, window: Any, text: str) -> None:
@@ -44,7 +58,11 @@ def test_type_enter_and_the_reply_appears(
     assert not window.stop_button.isEnabled()
     qtbot.waitUntil(lambda: window.context_label.text().startswith("context "), timeout=10_000)
     assert "/128 tokens" in window.context_label.text()
-    assert window.isWindowModified()
+    # Kept at once, without a Save: the chat's file in the library holds both turns.
+    chat = window.session.current
+    assert chat.path is not None and chat.path.parent == window.library.chats_dir
+    saved = load(chat.path).transcript.conversation.messages
+    assert [(m.role, m.content) for m in saved] == rows(window)
 
 
 def test_shift_enter_adds_a_line_and_blank_input_is_not_sent(
@@ -91,11 +109,132 @@ def test_markup_is_shown_literally_and_can_be_copied(
     with qtbot.waitSignal(window.reply_shown, timeout=60_000):
         type_and_press_enter(qtbot, window, MARKUP)
     assert rows(window)[0] == ("user", MARKUP)
+    with qtbot.waitSignal(window.reply_shown, timeout=60_000):
+        type_and_press_enter(qtbot, window, RICH_TEXT)
+    assert rows(window)[2] == ("user", RICH_TEXT)
+    # What the bubble delegate draws is the text's own characters, as plain text would be
+    # drawn, and not what a rich-text (HTML) renderer makes of them.
+    for row, text in ((0, MARKUP), (2, RICH_TEXT)):
+        image, font = painted_row(window.message_view, row)
+        as_plain, as_html = (
+            best_overlap(image, render, text, font) for render in (text_as_plain, text_as_html)
+        )
+        assert as_plain > 0.8 and as_html < 0.5, (text, as_plain, as_html)
     window.message_view.setCurrentIndex(window.message_model.index(0))
     window.copy_selected_messages()
     assert QGuiApplication.clipboard().text() == MARKUP
     pixmap = window.message_view.grab()  # paints through the delegate
     assert not pixmap.isNull()
+
+
+def painted_row(view: Any, row: int) -> tuple[QImage, QFont]:
+    """A row as the view's delegate paints it, on a transparent image, and the text's font."""
+    index = view.model().index(row)
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = QRect(0, 0, view.viewport().width(), view.sizeHintForIndex(index).height())
+    font = QFont(option.font)  # a copy: painting the time changes the option's font
+    image = QImage(option.rect.size(), QImage.Format.Format_RGBA8888_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    view.itemDelegate().paint(painter, option, index)
+    painter.end()
+    return image, font
+
+
+def pixels(image: QImage) -> np.ndarray:
+    """The image's pixels as a height x width x RGBA array."""
+    image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    width, height = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
+    return data[:, : 4 * width].reshape(height, width, 4).astype(float)
+
+
+def bubble_colors(image: QImage) -> tuple[QColor, QColor]:
+    """The bubble's fill (its most common opaque colour) and its ink (the farthest from it)."""
+    rgba = pixels(image)
+    opaque = rgba[rgba[..., 3] == 255][:, :3]
+    values, counts = np.unique(opaque, axis=0, return_counts=True)
+    fill = values[counts.argmax()]
+    ink = opaque[np.linalg.norm(opaque - fill, axis=1).argmax()]
+    return QColor(*map(int, fill)), QColor(*map(int, ink))
+
+
+def ink_mask(image: QImage) -> np.ndarray:
+    """Where text is inked, cropped to it: opaque pixels at least 70% of the way from the fill
+    to the ink. The lighter time label under a message falls below that."""
+    rgba = pixels(image)
+    opaque = rgba[..., 3] == 255
+    values, counts = np.unique(rgba[opaque][:, :3], axis=0, return_counts=True)
+    distance = np.linalg.norm(rgba[..., :3] - values[counts.argmax()], axis=2) * opaque
+    mask = distance >= 0.7 * distance.max()
+    ys, xs = np.nonzero(mask)
+    assert len(ys), "no text was drawn"
+    return np.asarray(mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], dtype=bool)
+
+
+def text_on_fill(font: QFont, fill: QColor, draw: Any) -> QImage:
+    image = QImage(1600, 200, QImage.Format.Format_RGBA8888_Premultiplied)
+    image.fill(fill)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(font)
+    draw(painter)
+    painter.end()
+    return image
+
+
+def text_as_plain(text: str, font: QFont, fill: QColor, ink: QColor, dx: float) -> QImage:
+    """``text`` drawn as plain text on one line, ``dx`` pixels right of a whole pixel."""
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    layout.createLine().setLineWidth(1500)
+    layout.endLayout()
+
+    def draw(painter: QPainter) -> None:
+        painter.setPen(ink)
+        layout.draw(painter, QPointF(20 + dx, 20))
+
+    return text_on_fill(font, fill, draw)
+
+
+def text_as_html(text: str, font: QFont, fill: QColor, ink: QColor, dx: float) -> QImage:
+    """``text`` rendered as rich text (``QTextDocument.setHtml``)."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setHtml(text)
+    document.setTextWidth(1500)
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.palette.setColor(QPalette.ColorRole.Text, ink)
+
+    def draw(painter: QPainter) -> None:
+        painter.translate(20 + dx, 20)
+        document.documentLayout().draw(painter, context)
+
+    return text_on_fill(font, fill, draw)
+
+
+def best_overlap(image: QImage, render: Any, text: str, font: QFont) -> float:
+    """How well the text's ink in ``image`` matches ``render(text, ...)`` in the same font and
+    colours, at the best of 16 sub-pixel offsets and one-pixel shifts: intersection over
+    union of the inked pixels, 0 when the inked areas differ in size."""
+    drawn = ink_mask(image)
+    fill, ink = bubble_colors(image)
+    best = 0.0
+    for step in range(16):
+        other = ink_mask(render(text, font, fill, ink, step / 16))
+        if abs(other.shape[0] - drawn.shape[0]) > 1 or abs(other.shape[1] - drawn.shape[1]) > 1:
+            continue
+        height = max(drawn.shape[0], other.shape[0]) + 2
+        width = max(drawn.shape[1], other.shape[1]) + 2
+        fixed = np.zeros((height + 2, width + 2), bool)
+        fixed[1 : 1 + drawn.shape[0], 1 : 1 + drawn.shape[1]] = drawn
+        for dy in (0, 1, 2):
+            for dx in (0, 1, 2):
+                moved = np.zeros_like(fixed)
+                moved[dy : dy + other.shape[0], dx : dx + other.shape[1]] = other
+                best = max(best, (fixed & moved).sum() / (fixed | moved).sum())
+    return best
 
 
 @pytest.mark.parametrize("engine", ["fast", "transformers"])
@@ -136,7 +275,7 @@ def test_closing_during_load_exits_within_two_seconds(
 ) -> None:
     window = make_window(slow_model, load=False)
     window.start_loading()
-    qtbot.waitUntil(lambda: window.progress_bar.value() > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: window.model_setup.progress_bar.value() > 0, timeout=30_000)
     started = time.perf_counter()
     window.close()
     assert not window.host.worker_thread.isRunning()
@@ -186,8 +325,7 @@ def test_a_message_on_several_lines_is_drawn_on_several_lines(
 ) -> None:
     window = make_window(tiny_model, load=False)
     for text in ("one", "one\ntwo\nthree"):
-        window.conversation.add("user", text)
-        window.message_model.message_appended()
+        window.message_model.append_message(Message("user", text))
     view = window.message_view
     single, multi = (view.sizeHintForIndex(window.message_model.index(r)).height() for r in (0, 1))
     assert multi > single * 1.5

@@ -13,7 +13,9 @@ from core.engines.base import EngineError
 from core.engines.transformers_engine import TransformersEngine
 from core.models import (
     DEFAULT_MODEL_ID,
+    DownloadPlan,
     ModelError,
+    ModelFolder,
     ModelNotCached,
     download,
     plan_download,
@@ -52,17 +54,23 @@ def test_an_uncached_hub_model_is_reported_missing_without_network(
 def test_offline_mode_refuses_to_download(offline: None, no_network: NetworkGuard) -> None:
     with pytest.raises(ModelError, match="Offline mode"):
         plan_download(DEFAULT_MODEL_ID)
+    plan = DownloadPlan(DEFAULT_MODEL_ID, {"config.json": 10}, 0)
+    with pytest.raises(ModelError, match="Offline mode"):
+        download(plan, lambda done, total: None, threading.Event())
     assert no_network.attempts == []
 
 
-def test_download_stops_when_cancelled_before_fetching(monkeypatch: pytest.MonkeyPatch) -> None:
-    from core.models import DownloadCancelled, DownloadPlan
+def test_download_stops_when_cancelled_before_fetching(
+    monkeypatch: pytest.MonkeyPatch, hub_cache: Path, no_network: NetworkGuard
+) -> None:
+    from core.models import DownloadCancelled
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(DownloadCancelled):
         download(DownloadPlan(DEFAULT_MODEL_ID, {"config.json": 10}, 0), lambda d, t: None, cancel)
+    assert no_network.attempts == []
 
 
 @pytest.mark.parametrize(
@@ -72,6 +80,9 @@ def test_download_stops_when_cancelled_before_fetching(monkeypatch: pytest.Monke
         (lambda d: (d / "config.json").write_text("{not json"), "cannot be read"),
         (lambda d: (d / "pytorch_model.bin").unlink(), "no weights"),
         (lambda d: [(d / n).unlink() for n in ("vocab.json",)], "no tokenizer"),
+        (lambda d: (d / "config.json").write_text('{"d_model": 8}'), "is a no architecture"),
+        (lambda d: (d / "config.json").write_text('{"architectures": []}'), "no architecture"),
+        (lambda d: (d / "config.json").write_text('["BlenderbotModel"]'), "not a JSON object"),
     ],
 )
 def test_a_broken_folder_is_named_with_what_is_wrong(
@@ -93,6 +104,98 @@ def test_an_architecture_confab_cannot_chat_with_is_refused(
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelError, match="BertForSequenceClassification"):
         resolve(str(folder))
+
+
+def test_a_blenderbot_folder_is_a_seq2seq_model(tiny_model: Path) -> None:
+    folder = resolve(str(tiny_model))
+    assert folder.architecture == "BlenderbotForConditionalGeneration"
+    assert folder.is_seq2seq
+    assert folder.gguf_file is None
+    assert folder.model_id == tiny_model.name
+
+
+@pytest.mark.parametrize(
+    ("config", "limit"),
+    [
+        ({"max_position_embeddings": 128, "n_positions": 64}, 128),
+        ({"n_positions": 1024}, 1024),
+        ({"max_sequence_length": 4096}, 4096),
+        ({"max_position_embeddings": 0, "n_positions": "1024", "max_sequence_length": 512}, 512),
+        ({}, 2048),
+    ],
+)
+def test_the_context_limit_comes_from_the_config(
+    tmp_path: Path, config: dict[str, object], limit: int
+) -> None:
+    folder = ModelFolder("tiny-gpt", tmp_path, "GPT2ForCausalLM", config)
+    assert folder.context_limit == limit
+    assert not folder.is_seq2seq
+
+
+def write_gguf(path: Path, architecture: str, context: int | None = None) -> Path:
+    """A GGUF file holding only metadata (no tensors): enough for ``resolve``."""
+    import gguf
+
+    writer = gguf.GGUFWriter(str(path), architecture)
+    if context is not None:
+        writer.add_context_length(context)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+@pytest.mark.parametrize(("context", "limit"), [(512, 512), (32_768, 2048), (None, 2048)])
+def test_a_folder_holding_one_gguf_file_is_a_model(
+    tmp_path: Path, context: int | None, limit: int
+) -> None:
+    """Its name is the file's; the prompt is capped at 2,048 tokens (more only slows a CPU)."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    write_gguf(folder / "tiny-llama-q8.gguf", "llama", context)
+    model = resolve(str(folder))
+    assert model == ModelFolder(
+        "tiny-llama-q8",
+        folder.resolve(),
+        "llama (GGUF)",
+        {"max_position_embeddings": limit},
+        gguf_file="tiny-llama-q8.gguf",
+    )
+    assert model.context_limit == limit
+    assert not model.is_seq2seq
+
+
+def test_a_gguf_file_beside_a_config_json_is_not_the_model(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    folder = copy_model(tiny_model, tmp_path)
+    write_gguf(folder / "other.gguf", "llama", 512)
+    model = resolve(str(folder))
+    assert model.gguf_file is None
+    assert model.architecture == "BlenderbotForConditionalGeneration"
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda d: write_gguf(d / "model.gguf", ""), "does not say which architecture"),
+        (lambda d: (d / "model.gguf").write_bytes(b"GGUF" + bytes(12)), "cannot be read"),
+        (
+            lambda d: [write_gguf(d / f"{n}.gguf", "llama", 512) for n in ("a", "b")],
+            "no config.json",  # two of them: which one is meant is not known
+        ),
+    ],
+)
+def test_a_bad_gguf_folder_is_named_with_what_is_wrong(
+    tmp_path: Path, make: object, expected: str
+) -> None:
+    folder = tmp_path / "gguf"
+    folder.mkdir()
+    make(folder)  # type: ignore[operator]
+    with pytest.raises(ModelError, match=expected) as raised:
+        resolve(str(folder))
+    assert str(folder) in str(raised.value)
 
 
 def test_a_missing_folder_is_named(tmp_path: Path) -> None:
