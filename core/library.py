@@ -145,8 +145,13 @@ class ChatLibrary:
         Call at start-up only, holding the data folder's lock: then no save can be running.
         """
         removed = 0
-        for folder in (self.chats_dir, self.data_dir):
-            for temp in folder.glob(f".*{EXTENSION}.*.tmp"):
+        patterns = [
+            (self.chats_dir, f".*{EXTENSION}.*.tmp"),
+            (self.data_dir, f".*{EXTENSION}.*.tmp"),  # the autosave of earlier versions
+            (self.data_dir, f".{OPENED_FILES}.*.tmp"),
+        ]
+        for folder, pattern in patterns:
+            for temp in folder.glob(pattern):
                 try:
                     temp.unlink()
                     removed += 1

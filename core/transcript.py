@@ -1,4 +1,4 @@
-"""Transcripts: the versioned JSON file a chat is saved in, its exports, and the autosave.
+"""Transcripts: the versioned JSON file a chat is saved in, and its exports.
 
 The format is documented in ``docs/transcript-format.md``; the names and values written
 to disk here are that document's contract ("values serialized to disk, do not change or
@@ -39,7 +39,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_NESTING_DEPTH = 100
 EXTENSION = ".confab.json"
 OPEN_SUFFIXES: tuple[str, ...] = (EXTENSION, ".json")
-AUTOSAVE_FILE_NAME = "autosave" + EXTENSION
+AUTOSAVE_FILE_NAME = "autosave" + EXTENSION  # where Confab before the library kept one chat
 
 SPEAKERS: dict[Role, str] = {"user": "You", "assistant": "Bot", "system": "Note"}
 
@@ -416,7 +416,7 @@ def _parse_message_list(items: list[Any], source: str) -> Transcript:
     for i, item in enumerate(items):
         messages += _parse_message(item, i, source, imported=True)
     persona = ""
-    if messages and messages[0].role == "system" and not messages[0].meta:
+    if messages and messages[0].role == "system":
         persona = messages.pop(0).content
     now = utc_now()
     conversation = Conversation(
@@ -641,54 +641,3 @@ def export_openai_json(transcript: Transcript) -> str:
         if m.role in ("user", "assistant")
     ]
     return json.dumps(messages, ensure_ascii=False, indent=2) + "\n"
-
-
-# --- autosave ------------------------------------------------------------------------------
-
-
-class AutosaveStore:
-    """The chat in progress, kept at ``<data-dir>/autosave.confab.json`` so that a crash or a
-    power cut never loses it. Written atomically like any save; removed once the chat is safe.
-    """
-
-    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
-        self.path = Path(data_dir) / AUTOSAVE_FILE_NAME
-
-    def exists(self) -> bool:
-        """Whether there is an autosaved chat to offer back."""
-        return self.path.is_file()
-
-    def write(self, transcript: Transcript) -> None:
-        """Save the chat in progress; creates the data folder. Raises :class:`SaveError`."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _save_error(self.path, exc, "creating the data folder") from exc
-        save(self.path, transcript)
-
-    def load(self) -> LoadedTranscript:
-        """The autosaved chat. Raises :class:`TranscriptError` if it is missing or damaged."""
-        return load(self.path)
-
-    def remove_stale_temporaries(self) -> int:
-        """Delete temporaries left by a save that was killed midway; returns how many.
-
-        Call at start-up only, when no save of this data folder can be running.
-        """
-        removed = 0
-        for temp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            try:
-                temp.unlink()
-                removed += 1
-            except OSError:
-                continue
-        return removed
-
-    def remove(self) -> None:
-        """Forget the autosaved chat (no error if there is none). Raises :class:`SaveError`."""
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise SaveError(
-                f'Could not remove the autosave "{self.path}": {exc.strerror or exc}.'
-            ) from exc

@@ -278,3 +278,20 @@ def test_a_copied_file_with_the_same_id_gets_its_own(tmp_path: Path) -> None:
     save(data / "chats" / "two.confab.json", transcript)
     library = ChatLibrary(data)
     assert len(library.scan()) == 2
+
+
+def test_temporaries_left_by_killed_saves_are_swept_at_start_up(tmp_path: Path) -> None:
+    library = ChatLibrary(tmp_path)
+    stale = [
+        library.chats_dir / ".20261201-101010-000001-abcd1234.confab.json.x1y2.tmp",
+        tmp_path / ".opened-files.json.q7r8.tmp",
+        tmp_path / ".autosave.confab.json.k9.tmp",
+    ]
+    for path in stale:
+        path.write_text("half a transcript", encoding="utf-8")
+    kept = [library.chats_dir / "notes.txt", tmp_path / ".settings.ini.tmp"]
+    for path in kept:
+        path.write_text("not ours", encoding="utf-8")
+    assert library.remove_stale_temporaries() == 3
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)

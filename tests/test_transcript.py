@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,7 +24,6 @@ from core.transcript import (
     FORMAT_NAME,
     FORMAT_VERSION,
     MAX_FILE_BYTES,
-    AutosaveStore,
     SaveError,
     Transcript,
     TranscriptError,
@@ -92,7 +92,7 @@ def test_the_file_is_readable_json_with_markup_and_unicode_written_literally(tmp
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
     assert data["format"] == FORMAT_NAME
-    assert data["version"] == FORMAT_VERSION
+    assert data["version"] == FORMAT_VERSION == 1  # the on-disk contract, not just a constant
     assert data["created_at"] == "2026-11-24T10:00:00Z"
     assert data["model"] == {
         "id": "facebook/blenderbot-400M-distill",
@@ -108,6 +108,8 @@ def test_the_file_is_readable_json_with_markup_and_unicode_written_literally(tmp
     assert '<script>alert(\\"hi\\")</script>' in text
     assert "Grüße 👋" in text
     assert text.endswith("}\n")
+    # docs/transcript-format.md: indented by two spaces, non-ASCII text written as it is.
+    assert text == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def test_times_with_fractions_and_offsets_are_kept_as_utc():
@@ -185,12 +187,13 @@ def test_a_newer_version_is_refused_naming_both_versions(tmp_path):
     assert f"reads version {FORMAT_VERSION} transcripts" in message
 
 
-def test_an_openai_style_list_imports_as_a_new_chat_with_system_turns_as_notes(tmp_path):
+def test_an_openai_style_list_imports_with_its_leading_system_message_as_the_persona(tmp_path):
     path = tmp_path / "export.json"
     items = [
         {"role": "system", "content": "You are a helpful assistant."},
         {"role": "user", "content": "Hi there", "name": "sam"},
         {"role": "assistant", "content": "Hello! How are you?"},
+        {"role": "system", "content": "The user left."},
     ]
     path.write_text(json.dumps(items), encoding="utf-8")
 
@@ -198,14 +201,48 @@ def test_an_openai_style_list_imports_as_a_new_chat_with_system_turns_as_notes(t
 
     assert loaded.imported
     conversation = loaded.transcript.conversation
+    assert conversation.persona == "You are a helpful assistant."
     assert [(m.role, m.content) for m in conversation.messages] == [
-        ("system", "You are a helpful assistant."),
         ("user", "Hi there"),
         ("assistant", "Hello! How are you?"),
+        ("system", "The user left."),  # a later system message is a note
     ]
+    assert all(m.created_at is None for m in conversation.messages)  # none were given
     assert conversation.title == "Hi there"
-    assert conversation.persona == ""
     assert loaded.transcript.model_id == ""
+
+
+def test_content_given_as_parts_is_joined_and_other_parts_are_named():
+    items = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in this picture?"},
+                {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+                {"type": "text", "text": "Be brief."},
+            ],
+        },
+        {"role": "assistant", "content": [{"type": "text", "text": "A cat."}]},
+    ]
+    messages = parse(items).transcript.conversation.messages
+    assert [(m.role, m.content) for m in messages[:1]] == [
+        ("user", "What is in this picture?\nBe brief.")
+    ]
+    assert messages[1].role == "system" and "image_url" in messages[1].content
+    assert (messages[2].role, messages[2].content) == ("assistant", "A cat.")
+    with pytest.raises(TranscriptError, match="message 1"):
+        parse([{"role": "user", "content": [{"type": "text", "text": 5}]}])
+
+
+def test_an_imported_list_spans_the_times_of_its_first_and_last_messages():
+    items = [
+        {"role": "user", "content": "a", "created_at": "2026-11-24T10:00:00Z"},
+        {"role": "assistant", "content": "b", "created_at": "2026-11-24T10:00:05Z"},
+        {"role": "user", "content": "c", "created_at": "2026-11-24T10:00:09Z"},
+    ]
+    conversation = parse(items).transcript.conversation
+    assert conversation.created_at == T0
+    assert conversation.updated_at == T0 + timedelta(seconds=9)
 
 
 def test_an_openai_list_with_another_role_names_the_item():
@@ -238,8 +275,9 @@ def test_missing_optional_fields_get_defaults():
     assert transcript.settings == GenerationSettings()
     message = conversation.messages[0]
     assert message.meta == {}
-    assert before <= message.created_at <= after
-    assert conversation.created_at == conversation.updated_at == message.created_at
+    assert message.created_at is None  # no time was written, so none is made up
+    assert before <= conversation.created_at <= after
+    assert conversation.created_at == conversation.updated_at
 
 
 def test_null_counts_as_missing_and_an_empty_title_is_kept():
@@ -261,6 +299,7 @@ def test_a_byte_order_mark_is_allowed():
         ("just a string", "JSON string, not a Confab transcript"),
         (42, "JSON number"),
         (None, "JSON null"),
+        (True, "JSON true/false value"),
         (minimal(version="1"), 'has "version" "1"; it should be a whole number'),
         (minimal(version=True), 'has "version" true'),
         (minimal(version=0), 'has "version" 0'),
@@ -268,6 +307,7 @@ def test_a_byte_order_mark_is_allowed():
         ({"format": FORMAT_NAME, "version": 1}, 'has no "messages"; it should be a list'),
         (minimal(messages={"0": {}}), 'has "messages" an object; it should be a list'),
         (minimal(messages=["hi"]), 'message 1 is "hi"; it should be an object'),
+        (minimal(messages=[None]), "message 1 is null; it should be an object"),
         (minimal(messages=[{"content": "hi"}]), 'message 1 has no "role"'),
         (minimal(messages=[{"role": "bot", "content": "x"}]), 'message 1 has "role" "bot"'),
         (minimal(messages=[{"role": ["user"], "content": "x"}]), '"role" a list'),
@@ -289,6 +329,16 @@ def test_a_byte_order_mark_is_allowed():
             'message 1 has "meta" a list; it should be an object',
         ),
         (minimal(title=7), 'it has "title" 7; it should be text'),
+        # Long values are shortened: text to 37 characters and "...", numbers to 40.
+        (
+            minimal(messages=[{"role": "r" * 40, "content": "a"}]),
+            f'message 1 has "role" "{"r" * 40}"; it should be',
+        ),
+        (
+            minimal(messages=[{"role": "r" * 41, "content": "a"}]),
+            f'message 1 has "role" "{"r" * 37}..."; it should be',
+        ),
+        (minimal(title=10**50), f'it has "title" 1{"0" * 39}; it should be text'),
         (minimal(persona=["x"]), '"persona" a list'),
         (minimal(model="blenderbot"), 'it has "model" "blenderbot"; it should be an object'),
         (minimal(model={"id": 3}), '"model" has "id" 3'),
@@ -311,6 +361,10 @@ def test_the_wrong_shape_or_types_are_named_in_the_error(data, expected):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
         (b'{"format": "confab-transcript", "version": 1, "messages": [\xff]}', "not UTF-8"),
         (b"not json at all", "not valid JSON"),
+        (
+            b'{"format": "confab-transcript", "version": 1' + b"0" * 50 + b"e999}",
+            f"the number 1{'0' * 39} is out of range",  # shortened to 40 characters
+        ),
         (b'{"format": "confab-transcript", "version": 1, "messages": [{"role": "us', "cut short"),
         (b"[" * 100_000, "nested more than 100 levels"),
         (b'{"a": ' * 5000 + b"1" + b"}" * 5000, "nested more than 100 levels"),
@@ -344,6 +398,17 @@ def test_a_missing_file_a_folder_and_a_fifo_are_refused(tmp_path):
         os.mkfifo(fifo)
         with pytest.raises(TranscriptError, match="not a regular file"):
             load(fifo)
+
+
+def test_the_size_limit_is_exactly_50_mib(tmp_path):
+    at_limit, over = tmp_path / "at-limit.confab.json", tmp_path / "over.confab.json"
+    for path, size in ((at_limit, 50 * 1024 * 1024), (over, 50 * 1024 * 1024 + 1)):
+        with open(path, "wb") as stream:
+            stream.truncate(size)  # sparse: all zero bytes
+    with pytest.raises(TranscriptError, match="Confab opens transcripts up to 50 MB"):
+        load(over)
+    with pytest.raises(TranscriptError, match="it is a binary file"):  # read, then refused
+        load(at_limit)
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
@@ -412,6 +477,14 @@ def test_plain_text_export_lists_each_turn_with_its_time():
     assert "[2026-11-24 10:00] Bot: Hello! How are you?\n" in text
     assert f"You: {MARKUP}\n" in text
     assert "Bot: Line one\n                        Line two\n" in text
+
+
+def test_a_long_title_is_underlined_up_to_72_characters():
+    transcript = make_transcript()
+    transcript.conversation.title = "A very long title " * 6
+    lines = export_text(transcript).splitlines()
+    assert lines[0] == "A very long title " * 6
+    assert lines[1] == "=" * 72
 
 
 def test_an_untitled_empty_chat_exports():
@@ -530,6 +603,51 @@ def test_permission_denied_when_creating_the_temporary_file_fails_cleanly(saved,
     assert path.read_bytes() == before
 
 
+def test_a_file_that_cannot_be_read_is_named_with_the_reason(tmp_path, monkeypatch):
+    too_long = tmp_path / ("x" * 300 + EXTENSION)
+    with pytest.raises(TranscriptError) as caught:
+        load(too_long)
+    assert str(caught.value) == f'Cannot open "{too_long}": {os.strerror(errno.ENAMETOOLONG)}.'
+
+    path = tmp_path / "chat.confab.json"
+    save(path, make_transcript())
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("core.transcript.open", denied, raising=False)
+    with pytest.raises(TranscriptError) as caught:
+        load(path)
+    assert str(caught.value) == f'Cannot open "{path}": Permission denied.'
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (errno.EDQUOT, "the disk quota is used up"),
+        (errno.EROFS, "the disk is read-only"),
+        (errno.EIO, os.strerror(errno.EIO)),  # any other error: the system's own words
+        (None, "the device went away"),
+    ],
+)
+def test_a_failed_save_says_why_in_words(saved, monkeypatch, code, reason):
+    path, before = saved
+
+    def fail(fd: int) -> None:
+        raise OSError(code, os.strerror(code)) if code else OSError("the device went away")
+
+    monkeypatch.setattr("core.transcript.os.fsync", fail)
+    with pytest.raises(SaveError) as caught:
+        save(path, bigger_transcript())
+
+    assert str(caught.value) == (
+        f'Could not save "{os.path.realpath(path)}": {reason} (while flushing the temporary '
+        "file to disk). The previous file was not changed."
+    )
+    assert path.read_bytes() == before
+    assert files_in(path.parent) == [path.name]
+
+
 def test_a_full_disk_leaves_the_old_file_and_no_temporary(saved, monkeypatch):
     path, before = saved
 
@@ -608,6 +726,21 @@ def test_a_value_that_is_not_json_fails_before_touching_the_file(saved):
     assert path.read_bytes() == before
 
 
+@pytest.mark.skipif(os.name != "posix", reason="folders are synced on POSIX only")
+def test_a_save_syncs_the_file_and_then_its_folder(tmp_path, monkeypatch):
+    """The rename is only durable once the folder is synced too."""
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def record(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr("core.transcript.os.fsync", record)
+    save(tmp_path / "chat.confab.json", make_transcript())
+    assert synced == ["file", "folder"]
+
+
 def test_saving_keeps_the_old_files_permissions(saved):
     path, _ = saved
     path.chmod(0o640)
@@ -622,32 +755,6 @@ def test_saving_through_a_symlink_writes_the_file_it_points_to(saved):
     save(link, bigger_transcript())
     assert link.is_symlink()
     assert load(path).transcript == bigger_transcript()
-
-
-# --- autosave -------------------------------------------------------------------------------
-
-
-def test_the_chat_in_progress_is_autosaved_and_can_be_restored_then_removed(tmp_path):
-    store = AutosaveStore(tmp_path / "data")
-    assert not store.exists()
-
-    store.write(make_transcript())
-
-    assert store.path == tmp_path / "data" / "autosave.confab.json"
-    assert store.exists()
-    assert store.load().transcript == make_transcript()
-    store.remove()
-    assert not store.exists()
-    store.remove()  # removing twice is fine
-    with pytest.raises(TranscriptError, match="there is no such file"):
-        store.load()
-
-
-def test_an_autosave_that_cannot_be_written_raises_save_error(tmp_path):
-    blocker = tmp_path / "data"
-    blocker.write_text("a file where the data folder should be")
-    with pytest.raises(SaveError, match="creating the data folder"):
-        AutosaveStore(blocker).write(make_transcript())
 
 
 # --- speed ----------------------------------------------------------------------------------
@@ -670,15 +777,3 @@ def test_a_2000_message_chat_loads_well_under_a_second(tmp_path):
 
     assert len(loaded.transcript.conversation.messages) == 2000
     assert elapsed < 1.0, f"loading 2,000 messages took {elapsed:.3f} s"
-
-
-def test_autosave_temporaries_left_by_a_killed_save_are_swept(tmp_path: Path) -> None:
-    from core.transcript import AutosaveStore
-
-    store = AutosaveStore(tmp_path)
-    stale = tmp_path / ".autosave.confab.json.abc123.tmp"
-    stale.write_text("half a transcript", encoding="utf-8")
-    other = tmp_path / ".mine.confab.json.abc123.tmp"
-    other.write_text("not ours", encoding="utf-8")
-    assert store.remove_stale_temporaries() == 1
-    assert not stale.exists() and other.exists()

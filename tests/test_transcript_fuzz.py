@@ -74,7 +74,13 @@ conversations = st.builds(
     updated_at=times,
 )
 transcripts = st.builds(
-    Transcript, conversation=conversations, model_id=st.text(), settings=generation_settings
+    Transcript,
+    conversation=conversations,
+    model_id=st.text(),
+    settings=generation_settings,
+    chat_id=st.text(max_size=40),
+    pinned=st.booleans(),
+    draft=st.text(),
 )
 
 
@@ -116,8 +122,11 @@ def test_any_openai_style_list_imports(items: list[Message]) -> None:
     data = [{"role": m.role, "content": m.content} for m in items]
     loaded = loads(json.dumps(data))
     assert loaded.imported
+    persona = items[0].content if items and items[0].role == "system" else ""
+    rest = items[1:] if items and items[0].role == "system" else items
+    assert loaded.transcript.conversation.persona == persona
     assert [(m.role, m.content) for m in loaded.transcript.conversation.messages] == [
-        (m.role, m.content) for m in items
+        (m.role, m.content) for m in rest
     ]
 
 
@@ -221,6 +230,9 @@ def test_messages_of_any_shape_raise_only_transcript_errors(
         '{"format": "confab-transcript", "version": 1, "messages": [{"role": "user", '
         '"content": "x", "meta": ' + "[" * 50_000 + "]" * 50_000 + "}]}",
         "[" * (MAX_NESTING_DEPTH + 1) + "]" * (MAX_NESTING_DEPTH + 1),
+        # Brackets closed before the bomb do not make room for it.
+        "[" + "[]," * 200_000 + "[" * 100_000,
+        "[" + "{}," * 200_000 + "[" * 100_000,
     ],
 )
 def test_a_recursion_bomb_is_refused(tmp_path: Path, bomb: str) -> None:
