@@ -47,6 +47,8 @@ class SessionObserver:
 
     def reply_ended(self, chat: Chat) -> None: ...
 
+    def message_changed(self, chat: Chat, message: Message) -> None: ...
+
     def problem(self, message: str) -> None: ...
 
 
@@ -212,9 +214,11 @@ class ChatSession:
         return True
 
     def stop_all(self) -> None:
-        for pending in self.pending.values():
+        """Stop every reply and keep what each had written (the app is closing)."""
+        for request_id, pending in list(self.pending.items()):
             pending.request.stop.set()
-            self.stop_request(pending.request.request_id)
+            self.stop_request(request_id)
+            self.reply_cancelled(request_id)
 
     # -- the worker's answers -------------------------------------------------------------------
     def reply_delta(self, request_id: int, delta: str) -> None:
@@ -236,7 +240,22 @@ class ChatSession:
             self._append(pending.chat, "system", message)
 
     def reply_cancelled(self, request_id: int) -> None:
-        self._end(request_id)
+        """A stopped reply keeps the text it had written, marked "stopped", and is part of the
+        chat; a reply with nothing written yet (beam search) marks the user's turn instead."""
+        pending = self._end(request_id)
+        if pending is None:
+            return
+        if pending.text.strip():
+            meta = {"stopped": True, "model": self.model_id}
+            self._append(pending.chat, "assistant", pending.text.strip(), meta)
+            return
+        transcript = self.library.transcript(pending.chat)
+        dialogue = transcript.conversation.dialogue()
+        if dialogue and dialogue[-1].role == "user":
+            dialogue[-1].meta["no_reply"] = "stopped"
+            self._write(pending.chat)
+            for observer in self.observers:
+                observer.message_changed(pending.chat, dialogue[-1])
 
     def _end(self, request_id: int) -> PendingReply | None:
         pending = self.pending.pop(request_id, None)

@@ -523,5 +523,9 @@ class _SessionView(SessionObserver):
             window.message_model.end_pending()
         window._update_actions()
 
+    def message_changed(self, chat: Chat, message: Message) -> None:
+        if chat is self.window.session.current:
+            self.window.message_model.replace_message(message)
+
     def problem(self, message: str) -> None:
         self.window.show_problem(message)

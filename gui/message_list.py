@@ -58,6 +58,15 @@ class PendingReply:
     text: str = ""
 
 
+def mark_of(message: Message) -> str:
+    """What a message's bubble says of it besides its time: stopped, or left unanswered."""
+    if message.meta.get("stopped"):
+        return "stopped"
+    if message.meta.get("no_reply") == "stopped":
+        return "no reply (stopped)"
+    return ""
+
+
 class MessageListModel(QAbstractListModel):
     """Rows are the conversation's messages, plus the pending reply while one is generated."""
 
@@ -93,7 +102,8 @@ class MessageListModel(QAbstractListModel):
             return message.role
         if role == TimeRole:
             when = message.created_at
-            return "" if when is None else when.astimezone().strftime("%H:%M")
+            stamp = "" if when is None else when.astimezone().strftime("%H:%M")
+            return " · ".join(part for part in (stamp, mark_of(message)) if part)
         if role == PendingRole:
             return False
         if role == FindRole:
@@ -143,6 +153,12 @@ class MessageListModel(QAbstractListModel):
         self._match_cache = None
         self._messages.append(message)
         self.endInsertRows()
+
+    def replace_message(self, message: Message) -> None:
+        """``message`` (the same object) changed, e.g. it was marked: redraw its row."""
+        row = next((i for i, m in enumerate(self._messages) if m is message), -1)
+        if row >= 0:
+            self.dataChanged.emit(self.index(row), self.index(row))
 
     def start_pending(self) -> None:
         """Add the typing indicator row."""
