@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -37,7 +37,6 @@ class ModelMissingDialog(QDialog):
     """
 
     DOWNLOAD, CHOOSE_FOLDER, QUIT = 1, 2, 3
-    plan_ready = Signal()
 
     def __init__(self, repo_id: str, offline: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
