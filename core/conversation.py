@@ -16,13 +16,52 @@ def utc_now() -> datetime:
 
 
 @dataclass
+class Version:
+    """One version of a reply: Regenerate adds one, and the user picks which is shown."""
+
+    content: str
+    created_at: datetime | None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Message:
-    """One turn. ``system`` messages are notes shown to the user, never sent to the model."""
+    """One turn. ``system`` messages are notes shown to the user, never sent to the model.
+
+    A regenerated reply keeps every version in ``versions`` (the one shown included, at
+    ``chosen``); ``content``, ``created_at`` and ``meta`` are always the version shown, which
+    is the one the next turn builds on. A message with a single version has no ``versions``.
+    """
 
     role: Role
     content: str
     created_at: datetime | None = field(default_factory=utc_now)  # None: imported without one
     meta: dict[str, Any] = field(default_factory=dict)
+    versions: list[Version] = field(default_factory=list)
+    chosen: int = 0
+
+    def add_version(self, content: str, meta: dict[str, Any]) -> None:
+        """Keep the current text as a version, add ``content`` as a new one, and show it."""
+        if not self.versions:
+            self.versions = [Version(self.content, self.created_at, dict(self.meta))]
+        self.versions.append(Version(content, utc_now(), dict(meta)))
+        self.show_version(len(self.versions) - 1)
+
+    def show_version(self, index: int) -> bool:
+        """Show version ``index`` (clamped); False if there was nothing to change."""
+        if not self.versions:
+            return False
+        index = max(0, min(index, len(self.versions) - 1))
+        if index == self.chosen and self.content == self.versions[index].content:
+            return False
+        self.chosen = index
+        version = self.versions[index]
+        self.content, self.created_at, self.meta = (
+            version.content,
+            version.created_at,
+            dict(version.meta),
+        )
+        return True
 
 
 @dataclass

@@ -33,4 +33,5 @@ class GenerateRequest:
     turns: tuple[Turn, ...]
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     persona: str = ""
+    avoid: tuple[str, ...] = ()  # Regenerate: replies already given, to give another one
     stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)

@@ -27,11 +27,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class PendingReply:
-    """A reply being written: the request, and the text streamed so far."""
+    """A reply being written: the request, the text streamed so far, and the reply it will
+    become a new version of (Regenerate), if any."""
 
     request: GenerateRequest
     chat: Chat
     text: str = ""
+    replaces: Message | None = None
 
 
 class SessionObserver:
@@ -162,17 +164,20 @@ class ChatSession:
             observer.message_appended(chat, message)
         return message
 
-    def _request(self, chat: Chat) -> None:
+    def _request(self, chat: Chat, replaces: Message | None = None) -> None:
         transcript = self.library.transcript(chat)
         self.last_request_id += 1
+        turns = self.turns(transcript)
+        settings = transcript.settings
+        avoid: tuple[str, ...] = ()
+        if replaces is not None:  # without the reply it replaces, and not the same again
+            turns = turns[:-1]
+            avoid = tuple(v.content for v in replaces.versions) or (replaces.content,)
         request = GenerateRequest(
-            self.last_request_id,
-            self.turns(transcript),
-            transcript.settings,
-            transcript.conversation.persona,
+            self.last_request_id, turns, settings, transcript.conversation.persona, avoid
         )
         log.info("asking for reply %d in chat %s", request.request_id, chat.chat_id)
-        self.pending[request.request_id] = PendingReply(request, chat)
+        self.pending[request.request_id] = PendingReply(request, chat, replaces=replaces)
         chat.busy = True
         self.library.notify_changed(chat)
         for observer in self.observers:
@@ -232,7 +237,52 @@ class ChatSession:
     def reply_finished(self, request_id: int, text: str, meta: dict[str, Any]) -> None:
         pending = self._end(request_id)
         if pending is not None:
-            self._append(pending.chat, "assistant", text, {**meta, "model": self.model_id})
+            self._record(pending, text, {**meta, "model": self.model_id})
+
+    def _record(self, pending: PendingReply, text: str, meta: dict[str, Any]) -> None:
+        """A new reply, or a new version of the reply that was regenerated."""
+        if pending.replaces is None:
+            self._append(pending.chat, "assistant", text, meta)
+            return
+        pending.replaces.add_version(text, meta)
+        self._write(pending.chat)
+        for observer in self.observers:
+            observer.message_changed(pending.chat, pending.replaces)
+
+    # -- regenerate and versions -------------------------------------------------------------
+    def last_reply(self, chat: Chat) -> Message | None:
+        """The chat's last bot reply, if it is the last turn."""
+        if chat.transcript is None:
+            return None
+        dialogue = chat.transcript.conversation.dialogue()
+        return dialogue[-1] if dialogue and dialogue[-1].role == "assistant" else None
+
+    def regenerate(self) -> str:
+        """Ask again for the shown chat's last reply; the old one is kept as a version.
+
+        Returns "" when asked, else why not."""
+        chat = self.current
+        assert chat is not None
+        reply = self.last_reply(chat)
+        if reply is None:
+            return "no reply"
+        if self.pending_for(chat) is not None:
+            return "busy"
+        if not self.model_ready:
+            return "no model"
+        self._request(chat, replaces=reply)
+        return ""
+
+    def show_version(self, message: Message, step: int) -> bool:
+        """Show the previous (-1) or next (+1) version of a regenerated reply."""
+        chat = self.current
+        assert chat is not None
+        if self.pending_for(chat) is not None or not message.show_version(message.chosen + step):
+            return False
+        self._write(chat)
+        for observer in self.observers:
+            observer.message_changed(chat, message)
+        return True
 
     def reply_failed(self, request_id: int, message: str) -> None:
         pending = self._end(request_id)
@@ -247,8 +297,10 @@ class ChatSession:
             return
         if pending.text.strip():
             meta = {"stopped": True, "model": self.model_id}
-            self._append(pending.chat, "assistant", pending.text.strip(), meta)
+            self._record(pending, pending.text.strip(), meta)
             return
+        if pending.replaces is not None:
+            return  # the reply it was to replace stays as it was
         transcript = self.library.transcript(pending.chat)
         dialogue = transcript.conversation.dialogue()
         if dialogue and dialogue[-1].role == "user":

@@ -28,7 +28,15 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from core.conversation import ROLES, Conversation, Message, Role, default_title, utc_now
+from core.conversation import (
+    ROLES,
+    Conversation,
+    Message,
+    Role,
+    Version,
+    default_title,
+    utc_now,
+)
 from core.settings import GenerationSettings
 
 log = logging.getLogger(__name__)
@@ -97,6 +105,9 @@ def to_json_dict(transcript: Transcript) -> dict[str, Any]:
             item["created_at"] = format_time(message.created_at)
         if message.meta:
             item["meta"] = dict(message.meta)
+        if len(message.versions) > 1:
+            item["versions"] = [_version_json(v) for v in message.versions]
+            item["chosen"] = message.chosen
         messages.append(item)
     data: dict[str, Any] = {
         "format": FORMAT_NAME,
@@ -120,6 +131,15 @@ def to_json_dict(transcript: Transcript) -> dict[str, Any]:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _version_json(version: Version) -> dict[str, Any]:
+    item: dict[str, Any] = {"content": version.content}
+    if version.created_at is not None:
+        item["created_at"] = format_time(version.created_at)
+    if version.meta:
+        item["meta"] = dict(version.meta)
+    return item
 
 
 def dumps(transcript: Transcript) -> str:
@@ -453,6 +473,8 @@ def _parse_message(
     meta = _optional(item, "meta", dict, {}, source, where=where)
     # A message without a time gets none, not the time the file happened to be opened.
     message = Message(role=role, content=content, created_at=created, meta=meta)
+    if not imported and item.get("versions") is not None:
+        _parse_versions(message, item, where, source)
     if not skipped:
         return [message]
     names = ", ".join(sorted(set(skipped)))
@@ -464,6 +486,28 @@ def _parse_message(
         meta={"import_note": True},
     )
     return [message, note]
+
+
+def _parse_versions(message: Message, item: dict[str, Any], where: str, source: str) -> None:
+    """A regenerated reply's versions; the one at "chosen" must be the message itself."""
+    raw = item.get("versions")
+    if not isinstance(raw, list) or not raw:
+        raise _bad(source, f"{where} has {_describe('versions', raw)}; it should be a list")
+    versions = []
+    for number, value in enumerate(raw, 1):
+        part = f"{where}, version {number}"
+        if not isinstance(value, dict) or not isinstance(value.get("content"), str):
+            raise _bad(source, f"{part} should be an object with a text \"content\"")
+        created = _optional_time(value, "created_at", source, part)
+        meta = _optional(value, "meta", dict, {}, source, where=part)
+        versions.append(Version(value["content"], created, meta))
+    chosen = item.get("chosen", 0)
+    if not isinstance(chosen, int) or isinstance(chosen, bool) or not 0 <= chosen < len(versions):
+        raise _bad(source, f"{where} has {_describe('chosen', chosen)}; it should name a version")
+    message.versions, message.chosen = versions, chosen
+    shown = versions[chosen]  # the message's own fields mirror it; the versions are the truth
+    message.content, message.created_at = shown.content, shown.created_at
+    message.meta = dict(shown.meta)
 
 
 def _joined_parts(parts: list[Any], where: str, source: str) -> tuple[str, list[str]]:

@@ -45,6 +45,7 @@ from gui.find_bar import FindBar
 from gui.input_box import InputBox
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
+from gui.reply_actions import ReplyActions
 from gui.search import SearchPanel
 from gui.sidebar import ChatListModel, Sidebar
 from gui.worker import ChatWorker, WorkerHost
@@ -215,6 +216,8 @@ class MainWindow(QMainWindow):
         self.stop_action = chat_menu.addAction("&Stop Reply")
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_reply)
+        self.reply_actions = ReplyActions(self, chat_menu)
+        chat_menu.addSeparator()
         self.chat_settings = ChatSettingsMenu(self, chat_menu)
         self.sidebar.trash_button.setMenu(self.files.trash_menu)
         files = self.files

@@ -59,12 +59,16 @@ class PendingReply:
 
 
 def mark_of(message: Message) -> str:
-    """What a message's bubble says of it besides its time: stopped, or left unanswered."""
+    """What a message's bubble says of it besides its time: which of its versions is shown
+    (‹ 2/3 ›), stopped, or left unanswered."""
+    marks = []
+    if len(message.versions) > 1:
+        marks.append(f"‹ {message.chosen + 1}/{len(message.versions)} ›")
     if message.meta.get("stopped"):
-        return "stopped"
+        marks.append("stopped")
     if message.meta.get("no_reply") == "stopped":
-        return "no reply (stopped)"
-    return ""
+        marks.append("no reply (stopped)")
+    return " · ".join(marks)
 
 
 class MessageListModel(QAbstractListModel):

@@ -162,6 +162,7 @@ class ChatWorker(QObject):
                 lambda delta: self.reply_delta.emit(request.request_id, delta),
                 request.stop,
                 request.persona,
+                request.avoid,
             )
         except GenerationCancelled:
             self.reply_cancelled.emit(request.request_id)

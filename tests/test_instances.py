@@ -16,6 +16,7 @@ import pytest
 
 from core.conversation import Conversation
 from core.data_lock import DataFolderLock
+from core.settings import GenerationSettings
 from core.transcript import Transcript, load, save
 from tests.test_cli import ROOT, last_json_line, run_main
 
@@ -65,11 +66,13 @@ def apps() -> Iterator[list[App]]:
         app.stop()
 
 
-def transcript_file(path: Path, *turns: str) -> Path:
+def transcript_file(
+    path: Path, *turns: str, settings: GenerationSettings | None = None
+) -> Path:
     conversation = Conversation()
     for i, text in enumerate(turns):
         conversation.add("user" if i % 2 == 0 else "assistant", text)
-    save(path, Transcript(conversation))
+    save(path, Transcript(conversation, settings=settings or GenerationSettings()))
     return path
 
 
@@ -141,7 +144,11 @@ def test_sigterm_mid_reply_closes_within_two_seconds_with_the_chat_saved(
 ) -> None:
     data = tmp_path / "data"
     # Opened with the user's turn last, the chat is answered as soon as the model is ready.
-    chat = transcript_file(tmp_path / "story.confab.json", "Tell me a very long story")
+    # A beam search forced to 120 tokens: several seconds, still running when the signal comes.
+    long_beam = GenerationSettings(num_beams=10, min_length=120, max_length=120)
+    chat = transcript_file(
+        tmp_path / "story.confab.json", "Tell me a very long story", settings=long_beam
+    )
     before = load(chat).transcript.conversation.messages
     app = App(data, slow_model, str(chat))
     apps.append(app)

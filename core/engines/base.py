@@ -82,6 +82,10 @@ class Engine(Protocol):
         on_text: TextCallback,
         stop: threading.Event,
         persona: str = "",
+        avoid: Sequence[str] = (),
     ) -> Reply:
-        """Generate a reply to the newest turn; raises ``GenerationCancelled`` on stop."""
+        """Generate a reply to the newest turn; raises ``GenerationCancelled`` on stop.
+
+        ``avoid``: replies already given (Regenerate); the reply is another one where the
+        model can give one (the next beam of a beam search, or a new sample)."""
         ...

@@ -145,23 +145,39 @@ class TransformersEngine:
         on_text: TextCallback,
         stop: threading.Event,
         persona: str = "",
+        avoid: Sequence[str] = (),
     ) -> Reply:
         from transformers import StoppingCriteriaList
 
         window = self.fit(turns, persona)
         started = time.perf_counter()
         streamer = DeltaStreamer(self._tokenizer, on_text)
-        output = self._generate_ids(
-            window.input_ids,
-            settings,
-            stopping_criteria=StoppingCriteriaList([StopOnEvent(stop)]),
-            streamer=streamer if streams(settings.merged_over(self._defaults)) else None,
-        )
-        if stop.is_set():
-            raise GenerationCancelled()
+        effective = settings.merged_over(self._defaults)
+        beams = int(effective.get("num_beams") or 1)
+        hooks: dict[str, Any] = {"stopping_criteria": StoppingCriteriaList([StopOnEvent(stop)])}
+        if avoid and beams > 1:
+            # Regenerate under beam search: every beam comes back, best first, and the best
+            # one not given before is taken.
+            hooks["num_return_sequences"] = beams
+        elif avoid:
+            settings = settings.with_changes(do_sample=True)  # greedy would repeat itself
+        if streams(effective) and not (avoid and beams > 1):
+            hooks["streamer"] = streamer
         prompt = 0 if self.folder.is_seq2seq else len(window.input_ids)
-        new_tokens = output[0, prompt:]
-        text = self._tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        given = {text.strip() for text in avoid}
+        for _attempt in range(MAX_REGENERATE_SAMPLES if avoid and beams == 1 else 1):
+            output = self._generate_ids(window.input_ids, settings, **hooks)
+            if stop.is_set():
+                raise GenerationCancelled()
+            texts = [
+                self._tokenizer.decode(row[prompt:], skip_special_tokens=True).strip()
+                for row in output
+            ]
+            row = next((i for i, text in enumerate(texts) if text not in given), None)
+            if row is not None:
+                break
+        new_tokens = output[row or 0, prompt:]
+        text = texts[row or 0]
         return Reply(
             text=text,
             tokens=count_content_tokens(self._tokenizer, new_tokens.tolist()),
@@ -204,6 +220,9 @@ class TransformersEngine:
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
         """More arguments for ``generate`` (none here: this is the reference)."""
         return {}
+
+
+MAX_REGENERATE_SAMPLES = 4  # Regenerate with sampling: tries for a reply not given before
 
 
 class StopOnEvent:
