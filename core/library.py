@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.conversation import Conversation, Message, utc_now
+from core.conversation import Conversation, Message, default_title, utc_now
 from core.transcript import (
     EXTENSION,
     SaveError,
@@ -566,8 +566,6 @@ class ChatLibrary:
         conversation.messages.append(message)
         conversation.updated_at = utc_now()
         if not conversation.title and message.role == "user":
-            from core.conversation import default_title
-
             conversation.title = default_title(message.content)
         self.write(chat)
 
