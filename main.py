@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     # start-up question below does not block (open(), not exec()), so it never holds the load.
     QTimer.singleShot(0, window.start_loading)
     if not args.self_test:
-        window.files.offer_import()
+        window.library_start.offer_import()
     if args.transcript:
         window.files.open_path(Path(args.transcript))
     code = app.exec()

@@ -33,7 +33,7 @@ def main(data_dir: Path) -> dict[str, float | int]:
     sidebar_shown = time.perf_counter()
     rows = window.chat_list_model.rowCount()
 
-    refresher = window.files.refresher
+    refresher = window.library_start.refresher
     if refresher is not None and refresher.worker_thread is not None:
         refresher.worker_thread.join(60)  # the background check of the files: done first
     app.processEvents()

@@ -1,5 +1,5 @@
 """The chat actions of the File and Chat menus: new, open, save as, export, rename, pin,
-duplicate, delete to the trash and undo, and the one-time import of the old autosave.
+duplicate, delete to the trash and undo.
 
 There is no Save and no "save your changes?" prompt: the library writes every change at once.
 All file work goes through ``core.library`` and ``core.transcript`` (atomic saves, strict
@@ -15,26 +15,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from core import APP_NAME
 from core.library import Chat, LibraryError
-from core.library_index import IndexKeeper, apply_refresh, list_from_index
-from core.search_index import INDEX_FILE_NAME, ChatSummary, IndexUnavailable, SearchIndex
 from core.transcript import (
-    AUTOSAVE_FILE_NAME,
     EXTENSION,
     TranscriptError,
     ensure_extension,
     export_markdown,
     export_openai_json,
     export_text,
-    load,
     write_text_atomic,
 )
-from gui.search import IndexRefresher
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -63,8 +57,6 @@ class ChatFiles:
         self.window = window
         self.library = window.library
         self.session = window.session
-        self.index: SearchIndex | None = None
-        self.refresher: IndexRefresher | None = None
         self.undo_action = QAction("&Undo Delete", window)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo_delete)
@@ -163,98 +155,6 @@ class ChatFiles:
         else:
             self.trash_menu.addSeparator()
             self.trash_menu.addAction("Empty Trash…").triggered.connect(self.empty_trash)
-
-    # -- library -------------------------------------------------------------------------------
-    def load_library(self) -> None:
-        """List every chat at start-up: from the index where it is current, then a background
-        refresh reads the rest. Without a usable index, every file is read now."""
-        options = self.window.options
-        if options.read_only or not options.persist:
-            self.library.scan()
-            return
-        try:
-            self.index = SearchIndex(options.data_dir / INDEX_FILE_NAME)
-            paths = self.library.all_paths()
-            stale = list_from_index(self.library, self.index, paths)
-        except IndexUnavailable as error:
-            log.warning("the search index cannot be used: %s", error)
-            self.index = None
-            self.library.scan()
-            self.window.statusBar().showMessage(f"Search is not available: {error}", 10000)
-            return
-        IndexKeeper(self.library, self.index)
-        if self.index.reset_reason not in (None, "missing", "empty"):
-            log.warning("the search index was rebuilt: %s", self.index.reset_reason)
-        self.refresher = IndexRefresher(self.index.path, self.window)
-        self.refresher.progress.connect(self.on_index_progress)
-        self.refresher.finished.connect(self.on_index_refreshed)
-        self.refresher.failed.connect(self.on_index_failed)
-        self.refresher.start(paths)
-        if stale:
-            log.info("%d chat file(s) to read into the index", len(stale))
-
-    @Slot(int, int)
-    def on_index_progress(self, done: int, total: int) -> None:
-        if total and done < total:
-            self.window.statusBar().showMessage(f"Indexing chats for search: {done}/{total}", 2000)
-
-    @Slot(list)
-    def on_index_refreshed(self, summaries: list[ChatSummary]) -> None:
-        apply_refresh(self.library, summaries)
-        self.window.statusBar().showMessage(f"{len(summaries)} chats ready to search", 3000)
-
-    @Slot(str)
-    def on_index_failed(self, message: str) -> None:
-        self.window.statusBar().showMessage(f"Search index: {message}", 10000)
-
-    def offer_import(self) -> None:
-        """Once, on the first start with the library: offer the old autosave and the Open
-        Recent files. Nothing is moved unless the user says so."""
-        settings = self.window.settings
-        if settings.library_import_offered or self.library.read_only:
-            return
-        autosave = self.window.options.data_dir / AUTOSAVE_FILE_NAME
-        recent = [Path(p) for p in settings.recent_files if Path(p).is_file()]
-        if not autosave.is_file() and not recent:
-            settings.library_import_offered = True
-            return
-        parts = []
-        if autosave.is_file():
-            parts.append("the chat that was not saved when Confab last closed")
-        if recent:
-            parts.append(f"{len(recent)} recently opened chat file(s), which stay where they are")
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            APP_NAME,
-            "Confab now keeps every chat in its sidebar. Add "
-            + " and ".join(parts)
-            + " to it?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self.window,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.Yes)
-        box.finished.connect(lambda result: self._import(result, autosave, recent))
-        self.import_box = box
-        log.info("asking whether to import the old autosave and %d recent file(s)", len(recent))
-        box.open()  # not exec(): the model keeps loading while the question is open
-
-    def _import(self, result: int, autosave: Path, recent: list[Path]) -> None:
-        accepted = result == QMessageBox.StandardButton.Yes
-        log.info("the import question was answered: %s", "yes" if accepted else "no")
-        self.window.settings.library_import_offered = True
-        if not accepted:
-            return
-        if autosave.is_file():
-            try:
-                self.library.new_chat(load(autosave).transcript)
-                autosave.unlink()
-            except (TranscriptError, LibraryError, OSError) as error:
-                self.window.show_problem(f"The unsaved chat could not be added: {error}")
-        for path in recent:
-            try:
-                self.library.open_file(path)
-            except LibraryError as error:
-                log.warning("importing %s failed: %s", path, error)
 
     # -- new and open --------------------------------------------------------------------------
     def new_chat(self) -> None:

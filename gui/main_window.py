@@ -43,6 +43,7 @@ from gui.chat_settings_menu import ChatSettingsMenu
 from gui.dialogs import AboutDialog
 from gui.find_bar import FindBar
 from gui.input_box import InputBox
+from gui.library_start import LibraryStart
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
 from gui.reply_actions import ReplyActions
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         worker.reply_cancelled.connect(self.on_reply_cancelled)
 
         self.files = ChatFiles(self)
+        self.library_start = LibraryStart(self)
         self._build_widgets()
         self._build_menus()
         self._build_status_bar()
@@ -116,7 +118,7 @@ class MainWindow(QMainWindow):
             self.resize(1100, 720)
         if options.persist and not options.read_only:
             self.library.remove_stale_temporaries()  # this process holds the folder's lock
-        self.files.load_library()
+        self.library_start.load_library()
         self.session.start()
         self._update_actions()
 
@@ -402,7 +404,7 @@ class MainWindow(QMainWindow):
         if self.search_panel is None:
             self.search_panel = SearchPanel(self)
             self.search_panel.hit_chosen.connect(self.open_hit)
-        self.search_panel.set_index(self.files.index)
+        self.search_panel.set_index(self.library_start.index)
         self.search_panel.show()
         self.search_panel.raise_()
         self.search_panel.activateWindow()
@@ -480,8 +482,8 @@ class MainWindow(QMainWindow):
         if self.session.current is not None:
             self.session.set_draft(self.session.current, self.input_box.text())
         self.session.stop_all()
-        if self.files.refresher is not None:
-            self.files.refresher.shutdown()
+        if self.library_start.refresher is not None:
+            self.library_start.refresher.shutdown()
         if self.options.persist:
             self.settings.geometry = self.saveGeometry()
             self.settings.splitter_state = self.splitter.saveState()

@@ -243,16 +243,16 @@ def test_the_old_autosave_and_recent_files_are_offered_once(
 
     AppSettings(data).recent_files = [str(recent)]
     window = make_window(tiny_model, load=False, data_dir=data)
-    window.files.offer_import()
-    box = window.files.import_box
+    window.library_start.offer_import()
+    box = window.library_start.import_box
     assert box.isVisible() and "Add the chat that was not saved" in box.text()
     assert sidebar(window) == []  # nothing moves before the answer
     box.button(QMessageBox.StandardButton.Yes).click()
     assert sidebar(window) == ["Today", "From the autosave", "Opened files", "Weekend plans"]
     assert not (data / AUTOSAVE_FILE_NAME).exists() and recent.read_bytes() == before
-    window.files.import_box = None
-    window.files.offer_import()
-    assert window.files.import_box is None  # asked once only
+    window.library_start.import_box = None
+    window.library_start.offer_import()
+    assert window.library_start.import_box is None  # asked once only
 
 
 def test_a_2000_message_chat_is_shown_quickly(

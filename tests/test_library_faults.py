@@ -149,7 +149,7 @@ def test_a_damaged_chat_file_is_listed_with_its_reason_and_never_written(
     before = damaged.read_bytes()
     shutil.copy(DATA / "handwritten.confab.json", data / "chats" / "fine.confab.json")
     window = make_window(tiny_model, headless=False, data_dir=data, load=False)
-    refresher = window.files.refresher  # the index is new: the files are read in the background
+    refresher = window.library_start.refresher  # a new index: the files are read in the background
     qtbot.waitUntil(lambda: not refresher.worker_thread.is_alive(), timeout=30_000)
     QApplication.processEvents()
     model = window.chat_list_model

@@ -36,7 +36,7 @@ CHATS = {
 
 
 def wait_for_index(qtbot: Any, window: Any) -> None:
-    refresher = window.files.refresher
+    refresher = window.library_start.refresher
     assert refresher is not None
     qtbot.waitUntil(lambda: not refresher.worker_thread.is_alive(), timeout=30_000)
     QApplication.processEvents()
@@ -126,8 +126,8 @@ def test_a_damaged_index_is_rebuilt_and_no_chat_is_lost(
     library_with(data, CHATS)
     (data / INDEX_FILE_NAME).write_bytes(b"this is not a database" * 100)
     window = make_window(tiny_model, load=False, data_dir=data)
-    assert window.files.index is not None
-    assert str(window.files.index.reset_reason).startswith("damaged")
+    assert window.library_start.index is not None
+    assert str(window.library_start.index.reset_reason).startswith("damaged")
     wait_for_index(qtbot, window)
     assert len([c for c in window.library.chats.values() if c.path]) == 3
     window.show_search()
