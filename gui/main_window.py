@@ -376,6 +376,24 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_context_measured(self, window: ContextWindow) -> None:
         self.context_label.setText(window.describe())
+        self.show_what_the_bot_sees(window)
+
+    def show_what_the_bot_sees(self, window: ContextWindow) -> None:
+        """Dim the messages outside the bot's next input, from the fitting code's own answer.
+
+        Only a measurement of the shown chat as it is now counts (a switch or a new message
+        may have come since it was asked for)."""
+        chat = self.session.current
+        if chat is None or chat.transcript is None:
+            return
+        messages = chat.transcript.conversation.messages
+        dialogue_rows = [row for row, m in enumerate(messages) if m.role in ("user", "assistant")]
+        if window.turns_total != len(dialogue_rows) or not dialogue_rows:
+            return
+        first_kept = window.turns_total - window.turns_kept
+        first_seen = dialogue_rows[min(first_kept, len(dialogue_rows) - 1)]
+        partly = dialogue_rows[-1] if window.truncated_newest else -1
+        self.message_model.set_seen(first_seen, partly)
 
     def _scrolled_to_bottom(self) -> bool:
         bar = self.message_view.verticalScrollBar()

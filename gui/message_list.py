@@ -44,6 +44,9 @@ RoleRole = Qt.ItemDataRole.UserRole + 1
 TimeRole = Qt.ItemDataRole.UserRole + 2
 PendingRole = Qt.ItemDataRole.UserRole + 3
 FindRole = Qt.ItemDataRole.UserRole + 4  # the text Find in Chat looks for, on matching rows
+SeenRole = Qt.ItemDataRole.UserRole + 5  # "all", "part" or "none": what the bot's next input holds
+BoundaryRole = Qt.ItemDataRole.UserRole + 6  # the first row the bot sees, after unseen ones
+BOUNDARY_TEXT = "The bot can't see above this line"
 TYPING_TEXT = "typing…"
 LINE_SEPARATOR = "\u2028"
 
@@ -80,6 +83,8 @@ class MessageListModel(QAbstractListModel):
         self._pending: PendingReply | None = None
         self._find_text = ""
         self._match_cache: set[int] | None = None
+        self._first_seen = 0  # rows above it are outside the bot's next input
+        self._partly_seen = -1  # a row cut to its last tokens in that input
 
     # -- Qt model interface --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -107,16 +112,49 @@ class MessageListModel(QAbstractListModel):
         if role == TimeRole:
             when = message.created_at
             stamp = "" if when is None else when.astimezone().strftime("%H:%M")
-            return " · ".join(part for part in (stamp, mark_of(message)) if part)
+            partly = "partly seen by the bot" if self._seen(index.row(), message) == "part" else ""
+            return " · ".join(part for part in (stamp, mark_of(message), partly) if part)
         if role == PendingRole:
             return False
         if role == FindRole:
             return self._find_text if index.row() in self._matches() else ""
+        if role == SeenRole:
+            return self._seen(index.row(), message)
+        if role == BoundaryRole:
+            return index.row() == self._first_seen > 0
         if role == Qt.ItemDataRole.ToolTipRole:
-            if message.created_at is None:
-                return "No time was recorded for this message."
-            return message.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            when = message.created_at
+            lines = [
+                "No time was recorded for this message."
+                if when is None
+                else when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            ]
+            seen = self._seen(index.row(), message)
+            if seen == "none":
+                lines.append("The bot can no longer see this message: it is outside its input.")
+            elif seen == "part":
+                lines.append("The bot sees only the last part of this message.")
+            return "\n".join(lines)
         return None
+
+    # -- what the bot sees --------------------------------------------------------------------
+    def _seen(self, row: int, message: Message) -> str:
+        if message.role == "system":
+            return "all"  # notes are never sent, so they are not "unseen" either
+        if row < self._first_seen:
+            return "none"
+        return "part" if row == self._partly_seen else "all"
+
+    def set_seen(self, first_seen: int, partly_seen: int = -1) -> None:
+        """Rows before ``first_seen`` are outside the bot's next input; ``partly_seen`` is a
+        row of which it sees only the last tokens (-1: none)."""
+        if (first_seen, partly_seen) == (self._first_seen, self._partly_seen):
+            return
+        self._first_seen, self._partly_seen = first_seen, partly_seen
+        if self._messages:
+            # Every row: the boundary's row changes height.
+            self.layoutAboutToBeChanged.emit()
+            self.layoutChanged.emit()
 
     # -- find in chat --------------------------------------------------------------------------
     def set_find_text(self, text: str) -> None:
@@ -146,6 +184,7 @@ class MessageListModel(QAbstractListModel):
         not None (the model owns its rows, so nothing changes them behind its back)."""
         self.beginResetModel()
         self._match_cache = None
+        self._first_seen, self._partly_seen = 0, -1  # until the new chat is measured
         self._messages = list(messages)
         self._pending = None if pending_text is None else PendingReply(pending_text)
         self.endResetModel()
@@ -250,9 +289,14 @@ class BubbleDelegate(QStyledItemDelegate):
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         _, height = self._text_size(text, option)
         time_height = QFontMetricsF(option.font).height() * 0.8
+        boundary = self._boundary_height(option) if index.data(BoundaryRole) else 0.0
         return QSize(
-            option.rect.width(), int(height + time_height + 2 * self.PADDING + self.MARGIN)
+            option.rect.width(),
+            int(height + time_height + 2 * self.PADDING + self.MARGIN + boundary),
         )
+
+    def _boundary_height(self, option: QStyleOptionViewItem) -> float:
+        return QFontMetricsF(option.font).height() * 1.6
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         self.initStyleOption(option, index)
@@ -265,7 +309,23 @@ class BubbleDelegate(QStyledItemDelegate):
         width = max(width, metrics.horizontalAdvance(time_text) * 0.8)
         bubble_w = width + 2 * self.PADDING
         bubble_h = height + metrics.height() * 0.8 + 2 * self.PADDING
-        rect = option.rect
+        rect = QRectF(option.rect)
+        painter.save()
+        if index.data(BoundaryRole):
+            # A thin line with its caption: the bot's input starts below it.
+            band = self._boundary_height(option)
+            muted = option.palette.color(QPalette.ColorRole.PlaceholderText)
+            painter.setPen(muted)
+            middle = rect.top() + band / 2
+            painter.drawLine(QPointF(rect.left() + 8, middle), QPointF(rect.right() - 8, middle))
+            caption = QRectF(rect.left(), rect.top(), rect.width(), band)
+            label_width = metrics.horizontalAdvance(BOUNDARY_TEXT) + 16
+            label = QRectF(rect.center().x() - label_width / 2, rect.top(), label_width, band)
+            painter.fillRect(label, option.palette.color(QPalette.ColorRole.Base))
+            painter.drawText(caption, int(Qt.AlignmentFlag.AlignCenter), BOUNDARY_TEXT)
+            rect.setTop(rect.top() + band)
+        if index.data(SeenRole) == "none":
+            painter.setOpacity(0.45)  # dimmed: the bot no longer sees it
         if role == "user":
             left = rect.right() - self.MARGIN - bubble_w
         elif role == "system":
@@ -310,6 +370,7 @@ class BubbleDelegate(QStyledItemDelegate):
             metrics.height() * 0.8,
         )
         painter.drawText(time_rect, int(Qt.AlignmentFlag.AlignRight), time_text)
+        painter.restore()
         painter.restore()
 
 

@@ -16,11 +16,12 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QKeyEvent
+from PySide6.QtGui import QAction, QContextMenuEvent, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -134,6 +135,10 @@ class ChatListModel(QAbstractListModel):
         row = self._rows[index.row()]
         if role == IsHeaderRole:
             return row.chat is None
+        if role == Qt.ItemDataRole.SizeHintRole:
+            # As narrow as can be: each row then takes the list's own width and its text
+            # is elided, rather than widening the list to the longest title.
+            return QSize(1, 2 * QFontMetrics(QFont()).lineSpacing() + 6)
         if row.chat is None:
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
                 return row.header
@@ -212,6 +217,8 @@ class ChatListView(QListView):
         # chats, measuring each row made every rebuild of the list take seconds.
         self.setUniformItemSizes(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Titles are cut with "…" at the sidebar's width, never scrolled sideways.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Chats")
         self.setAccessibleDescription("Every chat, newest first. Enter or click opens one.")
         self.setMinimumWidth(160)
