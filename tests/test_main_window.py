@@ -106,6 +106,9 @@ def test_markup_is_shown_literally_and_can_be_copied(
     qtbot: Any, make_window: WindowFactory, tiny_model: Path
 ) -> None:
     window = make_window(tiny_model)
+    # The tiny model's long replies push the first message out of its 128 tokens, and a
+    # message the bot cannot see is drawn dimmed: here every row is drawn at full strength.
+    window.host.worker.context_measured.disconnect(window.on_context_measured)
     with qtbot.waitSignal(window.reply_shown, timeout=60_000):
         type_and_press_enter(qtbot, window, MARKUP)
     assert rows(window)[0] == ("user", MARKUP)
