@@ -64,7 +64,6 @@ class LaunchOptions:
     offline: bool
     read_only: bool = False  # another Confab owns the data folder: show, never write
     persist: bool = True  # False for --self-test: nothing is written to the library
-    remember_choices: bool = True  # False when the engine/threads came from the command line
 
 
 class MainWindow(QMainWindow):
@@ -80,7 +79,6 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.engine_choice: EngineChoice = options.engine
         self.threads = options.threads
-        self.last_reply: Reply | None = None
         self.search_panel: SearchPanel | None = None
 
         self.library = ChatLibrary(options.data_dir, read_only=options.read_only,
