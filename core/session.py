@@ -61,12 +61,10 @@ class ChatSession:
         self,
         library: ChatLibrary,
         request_reply: Callable[[GenerateRequest], None],
-        stop_reply: Callable[[int], None],
         default_settings: GenerationSettings,
     ) -> None:
         self.library = library
         self.request_reply = request_reply
-        self.stop_request = stop_reply
         self.default_settings = default_settings
         self.observers: list[SessionObserver] = []
         self.current: Chat | None = None
@@ -214,15 +212,13 @@ class ChatSession:
         pending = self.pending_for(target) if target is not None else None
         if pending is None:
             return False
-        pending.request.stop.set()
-        self.stop_request(pending.request.request_id)
+        pending.request.stop.set()  # the request's own event, which the worker checks
         return True
 
     def stop_all(self) -> None:
         """Stop every reply and keep what each had written (the app is closing)."""
         for request_id, pending in list(self.pending.items()):
             pending.request.stop.set()
-            self.stop_request(request_id)
             self.reply_cancelled(request_id)
 
     # -- the worker's answers -------------------------------------------------------------------

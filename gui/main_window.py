@@ -84,9 +84,7 @@ class MainWindow(QMainWindow):
         self.library = ChatLibrary(options.data_dir, read_only=options.read_only,
                                    persist=options.persist)
         self.host = WorkerHost(ChatWorker(options.data_dir), self)
-        self.session = ChatSession(
-            self.library, self.request_reply, self.host.stop_reply, settings.generation
-        )
+        self.session = ChatSession(self.library, self.request_reply, settings.generation)
         self.session.observers.append(_SessionView(self))
         self.model_setup = ModelSetup(
             self,

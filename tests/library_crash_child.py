@@ -24,7 +24,7 @@ def main() -> None:
     library = ChatLibrary(data)
     library.remove_stale_temporaries()
     library.scan()
-    session = ChatSession(library, requests.append, lambda request_id: None, GenerationSettings())
+    session = ChatSession(library, requests.append, GenerationSettings())
     session.start()
     session.model_loaded("crash-test")
     words = "dogs love the sea and so do I " * rng.randint(1, 400)

@@ -42,7 +42,7 @@ def sent() -> list[GenerateRequest]:
 @pytest.fixture
 def session(tmp_path: Path, sent: list[GenerateRequest]) -> ChatSession:
     library = ChatLibrary(tmp_path / "data")
-    session = ChatSession(library, sent.append, lambda request_id: None, GenerationSettings())
+    session = ChatSession(library, sent.append, GenerationSettings())
     session.start()
     return session
 
@@ -173,7 +173,7 @@ def test_files_added_while_closed_appear_and_a_damaged_one_is_listed_not_hidden(
     assert set(listed) == {"Weekend plans", "broken"}
     broken = listed["broken"]
     assert broken.damaged and "not valid JSON" in broken.error
-    session = ChatSession(library, lambda r: None, lambda i: None, GenerationSettings())
+    session = ChatSession(library, lambda r: None, GenerationSettings())
     recorder = Recorder()
     session.observers.append(recorder)
     session.start()
@@ -190,7 +190,7 @@ def test_an_old_version_1_file_is_not_rewritten_until_the_chat_changes(tmp_path:
     shutil.copy(DATA / "handwritten.confab.json", path)
     before = path.read_bytes()
     library = ChatLibrary(data)
-    session = ChatSession(library, lambda r: None, lambda i: None, GenerationSettings())
+    session = ChatSession(library, lambda r: None, GenerationSettings())
     session.start()
     (chat,) = [c for c in library.scan() if c.path == path.resolve()]
     session.select(chat)
@@ -206,7 +206,7 @@ def test_an_opened_file_stays_where_it_is_and_is_remembered(tmp_path: Path) -> N
     outside.parent.mkdir()
     shutil.copy(DATA / "handwritten.confab.json", outside)
     library = ChatLibrary(tmp_path / "data")
-    session = ChatSession(library, lambda r: None, lambda i: None, GenerationSettings())
+    session = ChatSession(library, lambda r: None, GenerationSettings())
     session.start()
     chat = library.open_file(outside)
     assert chat.external and chat.path == outside.resolve()
@@ -259,7 +259,7 @@ def test_read_only_and_in_memory_libraries_write_nothing(tmp_path: Path) -> None
     for kwargs in ({"read_only": True}, {"persist": False}):
         data = tmp_path / str(kwargs)
         library = ChatLibrary(data, **kwargs)
-        session = ChatSession(library, lambda r: None, lambda i: None, GenerationSettings())
+        session = ChatSession(library, lambda r: None, GenerationSettings())
         recorder = Recorder()
         session.observers.append(recorder)
         session.start()
