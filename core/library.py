@@ -425,19 +425,23 @@ class ChatLibrary:
             return
         if self.read_only:
             raise LibraryError("This window is read-only: nothing can be deleted.")
-        target = self._free_name(self.trash_dir, chat.path.name)
-        try:
-            self.trash_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(chat.path, target)
-        except OSError as error:
-            raise LibraryError(
-                f'Could not move "{chat.path.name}" to the trash: {error.strerror or error}. '
-                "The chat was not deleted."
-            ) from error
+        target = self._to_trash(chat.path, "The chat was not deleted.")
         self.undo_stack.append((chat, target))
         self._remove(chat)
         for observer in self.observers:
             observer.trash_changed()
+
+    def _to_trash(self, path: Path, if_not: str) -> Path:
+        """Move ``path`` into the trash under a free name; returns where it went."""
+        target = self._free_name(self.trash_dir, path.name)
+        try:
+            self.trash_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+        except OSError as error:
+            raise LibraryError(
+                f'Could not move "{path.name}" to the trash: {error.strerror or error}. {if_not}'
+            ) from error
+        return target
 
     def undo_delete(self) -> Chat | None:
         """Bring back the chat deleted last; None if there is none."""
@@ -521,7 +525,7 @@ class ChatLibrary:
             raise LibraryError(str(error)) from error
         if loaded.imported:
             return self.new_chat(loaded.transcript)
-        inside = path.parent == self.chats_dir.resolve()
+        inside = path.parent == self.chats_dir
         chat = self._chat_from_file(path, external=not inside)
         self._add(chat)
         if chat.external:
@@ -549,13 +553,12 @@ class ChatLibrary:
         old = chat.path
         self._set_path(chat, path)
         assert chat.path is not None
-        chat.external = chat.path.parent != self.chats_dir.resolve()
-        if old is not None and old.parent == self.chats_dir.resolve() and old != chat.path:
-            # The chat moved out of the library: its old file goes to the trash, not away.
-            self.trash_dir.mkdir(parents=True, exist_ok=True)
-            os.replace(old, self._free_name(self.trash_dir, old.name))
+        chat.external = chat.path.parent != self.chats_dir
         self._remember_opened_files()
         self.notify_changed(chat)
+        if old is not None and old.parent == self.chats_dir and old != chat.path:
+            # The chat moved out of the library: its old file goes to the trash, not away.
+            self._to_trash(old, "The chat is saved in its new place; the old file stays.")
 
     # -- messages --------------------------------------------------------------------------------
     def append(self, chat: Chat, message: Message) -> None:
