@@ -159,9 +159,7 @@ class ChatFiles:
     # -- new and open --------------------------------------------------------------------------
     def new_chat(self) -> None:
         """File > New Chat."""
-        current = self.session.current
-        if current is not None:
-            self.session.set_draft(current, self.window.input_box.text())
+        self.window.keep_draft()
         self.session.new_chat()
         self.window.input_box.setFocus()
 

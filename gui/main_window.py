@@ -284,13 +284,16 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def show_chat(self, chat: Chat) -> None:
         """Switch to ``chat`` (from the sidebar); the input box keeps a draft per chat."""
-        previous = self.session.current
-        if chat is previous:
+        if chat is self.session.current:
             return
-        if previous is not None:
-            self.session.set_draft(previous, self.input_box.text())
+        self.keep_draft()
         if not self.session.select(chat):
             self._select_current_in_sidebar()
+
+    def keep_draft(self) -> None:
+        """Store the input box's text with the chat shown, before another one is."""
+        if self.session.current is not None:
+            self.session.set_draft(self.session.current, self.input_box.text())
 
     def current_chat_changed(self, chat: Chat) -> None:
         transcript = self.library.transcript(chat)
@@ -493,8 +496,7 @@ class MainWindow(QMainWindow):
 
     def shut_down(self) -> None:
         """Stop replies, keep the draft, remember the layout, end the worker thread."""
-        if self.session.current is not None:
-            self.session.set_draft(self.session.current, self.input_box.text())
+        self.keep_draft()
         self.session.stop_all()
         if self.library_start.refresher is not None:
             self.library_start.refresher.shutdown()
