@@ -34,6 +34,9 @@ class ContextWindow:
     turns_kept: int
     truncated_newest: bool = False
     persona_kept: bool = True
+    # When the newest turn is cut: how many of its tokens the input holds, and of how many.
+    newest_seen: int = 0
+    newest_tokens: int = 0
 
     @property
     def tokens_used(self) -> int:
@@ -105,7 +108,10 @@ def fit_context(
 
     if kept_ids is None:
         newest = encode(format_turn(turns[-1]))
-        return ContextWindow(newest[-budget:] + tail, limit, len(turns), 1, True, False)
+        seen = newest[-budget:]
+        return ContextWindow(
+            seen + tail, limit, len(turns), 1, True, False, len(seen), len(newest)
+        )
 
     persona_kept = not persona.strip()
     if persona.strip():

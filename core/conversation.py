@@ -17,11 +17,18 @@ def utc_now() -> datetime:
 
 @dataclass
 class Version:
-    """One version of a reply: Regenerate adds one, and the user picks which is shown."""
+    """One version of a message: Regenerate adds one to a reply, Edit one to a user turn.
+
+    An edited user turn is a branch point: each of its versions not shown keeps in
+    ``following`` the messages that came after it, and showing it brings them back. The shown
+    version's followers are the conversation's own messages, so its ``following`` is None,
+    as it is for every reply version.
+    """
 
     content: str
     created_at: datetime | None
     meta: dict[str, Any] = field(default_factory=dict)
+    following: list[Message] | None = None
 
 
 @dataclass
@@ -47,8 +54,16 @@ class Message:
         self.versions.append(Version(content, utc_now(), dict(meta)))
         self.show_version(len(self.versions) - 1)
 
+    @property
+    def is_branch_point(self) -> bool:
+        """An edited turn: its versions carry the messages that followed each."""
+        return any(v.following is not None for v in self.versions)
+
     def show_version(self, index: int) -> bool:
-        """Show version ``index`` (clamped); False if there was nothing to change."""
+        """Show version ``index`` (clamped); False if there was nothing to change.
+
+        For a branch point use :meth:`Conversation.show_version`, which also swaps the
+        messages that follow."""
         if not self.versions:
             return False
         index = max(0, min(index, len(self.versions) - 1))
@@ -82,6 +97,59 @@ class Conversation:
         if not self.title and role == "user":
             self.title = default_title(content)
         return message
+
+    def edit(self, message: Message, text: str) -> None:
+        """Replace a user turn by an edited one: the old text and everything after it stay
+        as an alternative branch of this turn, and the conversation ends at the edited turn."""
+        index = self.index_of(message)
+        tail = self.messages[index + 1 :]
+        if not message.versions:
+            message.versions = [Version(message.content, message.created_at, dict(message.meta))]
+        message.versions[message.chosen].following = tail
+        message.versions.append(Version(text, utc_now(), {}))
+        message.chosen = len(message.versions) - 1
+        message.content, message.meta = text, {}
+        message.created_at = message.versions[-1].created_at
+        del self.messages[index + 1 :]
+        self.updated_at = utc_now()
+
+    def show_version(self, message: Message, index: int) -> bool:
+        """Show a version of ``message``; for a branch point, with the messages that followed
+        that version (the ones shown now are kept with the version left)."""
+        if not message.is_branch_point:
+            return message.show_version(index)
+        position = self.index_of(message)
+        index = max(0, min(index, len(message.versions) - 1))
+        if index == message.chosen:
+            return False
+        message.versions[message.chosen].following = self.messages[position + 1 :]
+        if not message.show_version(index):
+            return False
+        chosen = message.versions[index]
+        self.messages[position + 1 :] = chosen.following or []
+        chosen.following = None
+        return True
+
+    def index_of(self, message: Message) -> int:
+        """The position of ``message`` (by identity); ValueError if it is not here."""
+        for index, candidate in enumerate(self.messages):
+            if candidate is message:
+                return index
+        raise ValueError("the message is not in this conversation")
+
+    def turn_of(self, message: Message) -> list[Message]:
+        """The turn ``message`` belongs to: a user message and what follows it up to the next
+        user message (its reply and notes); a message before any user turn alone."""
+        index = self.index_of(message)
+        start = index
+        while start > 0 and self.messages[start].role != "user":
+            start -= 1
+        if self.messages[start].role != "user":
+            start = index
+        end = start + 1
+        while end < len(self.messages) and self.messages[end].role != "user":
+            end += 1
+        return self.messages[start:end]
 
     def dialogue(self) -> list[Message]:
         """The user and assistant turns, in order: what the model may see."""

@@ -18,11 +18,15 @@ from core.settings import GenerationSettings
 
 @dataclass(frozen=True)
 class LoadRequest:
-    """Load ``reference`` (a hub id or a folder) with this engine and thread count."""
+    """Load ``reference`` (a hub id or a folder) with this engine, thread count and device.
+
+    ``device`` is a preference: "auto", "cpu", "mps" or "cuda:N" (``core.devices``).
+    """
 
     reference: str
     engine_choice: EngineChoice
     threads: int
+    device: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -34,4 +38,5 @@ class GenerateRequest:
     settings: GenerationSettings = field(default_factory=GenerationSettings)
     persona: str = ""
     avoid: tuple[str, ...] = ()  # Regenerate: replies already given, to give another one
+    prefix: str = ""  # Continue: the reply so far, which the model carries on
     stop: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)

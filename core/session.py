@@ -1,4 +1,5 @@
-"""The chat session: which chat is shown, and the loop from a sent message to a saved reply.
+"""The chat session: which chat is shown, the loop from a sent message to a saved reply, and
+the changes a user makes to a chat (edit, delete, regenerate, continue, persona, settings).
 
 The window sends the session commands (send, stop, select, new chat) and observes it; the
 session asks for replies through a plain callback that receives a :class:`GenerateRequest`,
@@ -6,13 +7,17 @@ and the worker's answers come back through ``reply_*`` calls. Each request remem
 it belongs to, so a reply that is still being written when the user switches chats lands in
 its own chat, and Stop still reaches it. Every change is written to the chat's file at once
 (through the library), so nothing is ever unsaved.
+
+Every change to a chat is reported to observers with the chat's file text before and after
+it (``chat_edited``); ``restore`` puts either back, which is how the window's undo and redo
+work: undoing restores the chat exactly, byte for byte, whatever the change was.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from core.context import Turn
@@ -20,7 +25,7 @@ from core.conversation import Message, Role
 from core.library import Chat, ChatLibrary, LibraryError
 from core.requests import GenerateRequest
 from core.settings import GenerationSettings
-from core.transcript import Transcript
+from core.transcript import Transcript, TranscriptError, dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,20 @@ class PendingReply:
     chat: Chat
     text: str = ""
     replaces: Message | None = None
+    continues: Message | None = None  # Continue: the reply the new text is added to
+
+
+# The names of changes, as the Edit menu shows them ("Undo Send Message").
+SEND = "Send Message"
+REPLY = "Bot Reply"  # a reply arriving; the window's undo joins it to what asked for it
+REGENERATE = "Regenerate Reply"
+CONTINUE = "Continue Reply"
+SHOW_VERSION = "Show Version"
+EDIT = "Edit Message"
+EDIT_REPLY = "Edit Reply"
+DELETE = "Delete Message"
+PERSONA = "Change Persona"
+SETTINGS = "Change Reply Style"
 
 
 class SessionObserver:
@@ -50,6 +69,12 @@ class SessionObserver:
     def reply_ended(self, chat: Chat) -> None: ...
 
     def message_changed(self, chat: Chat, message: Message) -> None: ...
+
+    def chat_reloaded(self, chat: Chat) -> None:
+        """The chat's messages changed as a whole (delete, edit, undo): show them again."""
+
+    def chat_edited(self, chat: Chat, label: str, before: str, after: str) -> None:
+        """An undoable change: the chat's file text before and after it, and its name."""
 
     def problem(self, message: str) -> None: ...
 
@@ -136,7 +161,9 @@ class ChatSession:
             return "damaged"
         if self.pending_for(chat) is not None:
             return "busy"
+        before = self.snapshot(chat)
         self._append(chat, "user", text)
+        self._edited(chat, SEND, before)
         self.answer(chat)
         return ""
 
@@ -162,20 +189,33 @@ class ChatSession:
             observer.message_appended(chat, message)
         return message
 
-    def _request(self, chat: Chat, replaces: Message | None = None) -> None:
+    def _request(
+        self, chat: Chat, replaces: Message | None = None, continues: Message | None = None
+    ) -> None:
         transcript = self.library.transcript(chat)
         self.last_request_id += 1
         turns = self.turns(transcript)
         settings = transcript.settings
         avoid: tuple[str, ...] = ()
+        prefix = ""
         if replaces is not None:  # without the reply it replaces, and not the same again
             turns = turns[:-1]
             avoid = tuple(v.content for v in replaces.versions) or (replaces.content,)
+        if continues is not None:  # the reply so far is where the model carries on
+            turns = turns[:-1]
+            prefix = continues.content
         request = GenerateRequest(
-            self.last_request_id, turns, settings, transcript.conversation.persona, avoid
+            self.last_request_id,
+            turns,
+            settings,
+            transcript.conversation.persona,
+            avoid,
+            prefix=prefix,
         )
         log.info("asking for reply %d in chat %s", request.request_id, chat.chat_id)
-        self.pending[request.request_id] = PendingReply(request, chat, replaces=replaces)
+        self.pending[request.request_id] = PendingReply(
+            request, chat, replaces=replaces, continues=continues
+        )
         chat.busy = True
         self.library.notify_changed(chat)
         for observer in self.observers:
@@ -233,17 +273,60 @@ class ChatSession:
     def reply_finished(self, request_id: int, text: str, meta: dict[str, Any]) -> None:
         pending = self._end(request_id)
         if pending is not None:
-            self._record(pending, text, {**meta, "model": self.model_id})
+            self._record(pending, text, {**meta, **self._how_made(pending)})
+
+    def _how_made(self, pending: PendingReply) -> dict[str, Any]:
+        """What a reply's meta records besides the engine's numbers: the model and the
+        settings it was written with (only the ones changed from the model's defaults)."""
+        return {"model": self.model_id, "settings": pending.request.settings.overrides()}
 
     def _record(self, pending: PendingReply, text: str, meta: dict[str, Any]) -> None:
-        """A new reply, or a new version of the reply that was regenerated."""
-        if pending.replaces is None:
-            self._append(pending.chat, "assistant", text, meta)
+        """A new reply, a new version of the reply that was regenerated, or more text added
+        to the reply that was continued."""
+        chat = pending.chat
+        before = self.snapshot(chat)
+        if pending.continues is not None:
+            label = CONTINUE
+            self._extend(pending.continues, text, meta)
+        elif pending.replaces is not None:
+            label = REGENERATE
+            pending.replaces.add_version(text, meta)
+        else:
+            dialogue = self.library.transcript(chat).conversation.dialogue()
+            if dialogue and dialogue[-1].role == "user":
+                dialogue[-1].meta.pop("no_reply", None)  # answered after all
+            self._append(chat, "assistant", text, meta)
+            self._edited(chat, REPLY, before)
             return
-        pending.replaces.add_version(text, meta)
-        self._write(pending.chat)
+        self._write(chat)
+        changed = pending.continues or pending.replaces
+        assert changed is not None
         for observer in self.observers:
-            observer.message_changed(pending.chat, pending.replaces)
+            observer.message_changed(chat, changed)
+        self._edited(chat, label, before)
+
+    @staticmethod
+    def _extend(reply: Message, text: str, meta: dict[str, Any]) -> None:
+        """Add continued text to a reply: joined with a space unless the new text begins
+        with punctuation; the counts add up, and a "stopped" mark is the new part's."""
+        added = text.strip()
+        if not added:
+            return
+        glue = "" if reply.content.endswith((" ", "\n")) or added[0] in ".,!?;:)'\"" else " "
+        content = reply.content + glue + added
+        combined = dict(reply.meta)
+        for key in ("tokens", "reply_s"):
+            earlier, now = combined.get(key), meta.get(key)
+            if isinstance(earlier, int | float) and isinstance(now, int | float):
+                meta = {**meta, key: round(earlier + now, 3)}
+        combined.update(meta)
+        if not meta.get("stopped"):
+            combined.pop("stopped", None)
+        combined["continued"] = int(combined.get("continued", 0)) + 1
+        reply.content, reply.meta = content, combined
+        if reply.versions:
+            shown = reply.versions[reply.chosen]
+            shown.content, shown.meta = content, dict(combined)
 
     # -- regenerate and versions -------------------------------------------------------------
     def last_reply(self, chat: Chat) -> Message | None:
@@ -260,30 +343,60 @@ class ChatSession:
         chat = self.current
         assert chat is not None
         reply = self.last_reply(chat)
+        if self.pending_for(chat) is not None:
+            return "busy"
+        if reply is None and not self.awaiting_reply(chat):
+            return "no reply"
+        if not self.model_ready:
+            return "no model"
+        if reply is None:  # a turn left unanswered (a stopped beam search): answer it now
+            self._request(chat)
+        else:
+            self._request(chat, replaces=reply)
+        return ""
+
+    def show_version(self, message: Message, step: int) -> bool:
+        """Show the previous (-1) or next (+1) version of a regenerated reply, or of an edited
+        turn (with the branch of messages that followed that version)."""
+        chat = self.current
+        assert chat is not None
+        if self.pending_for(chat) is not None:
+            return False
+        before = self.snapshot(chat)
+        conversation = self.library.transcript(chat).conversation
+        if not conversation.show_version(message, message.chosen + step):
+            return False
+        self._write(chat)
+        for observer in self.observers:
+            if message.is_branch_point:
+                observer.chat_reloaded(chat)
+            else:
+                observer.message_changed(chat, message)
+        self._edited(chat, SHOW_VERSION, before)
+        return True
+
+    def continue_reply(self) -> str:
+        """Ask the bot to carry on its last reply (after a stop, or one that ended short).
+
+        Returns "" when asked, else why not."""
+        chat = self.current
+        assert chat is not None
+        reply = self.last_reply(chat)
         if reply is None:
             return "no reply"
         if self.pending_for(chat) is not None:
             return "busy"
         if not self.model_ready:
             return "no model"
-        self._request(chat, replaces=reply)
+        self._request(chat, continues=reply)
         return ""
-
-    def show_version(self, message: Message, step: int) -> bool:
-        """Show the previous (-1) or next (+1) version of a regenerated reply."""
-        chat = self.current
-        assert chat is not None
-        if self.pending_for(chat) is not None or not message.show_version(message.chosen + step):
-            return False
-        self._write(chat)
-        for observer in self.observers:
-            observer.message_changed(chat, message)
-        return True
 
     def reply_failed(self, request_id: int, message: str) -> None:
         pending = self._end(request_id)
         if pending is not None:
+            before = self.snapshot(pending.chat)
             self._append(pending.chat, "system", message)
+            self._edited(pending.chat, REPLY, before)
 
     def reply_cancelled(self, request_id: int) -> None:
         """A stopped reply keeps the text it had written, marked "stopped", and is part of the
@@ -292,18 +405,20 @@ class ChatSession:
         if pending is None:
             return
         if pending.text.strip():
-            meta = {"stopped": True, "model": self.model_id}
+            meta = {"stopped": True, **self._how_made(pending)}
             self._record(pending, pending.text.strip(), meta)
             return
-        if pending.replaces is not None:
-            return  # the reply it was to replace stays as it was
+        if pending.replaces is not None or pending.continues is not None:
+            return  # the reply it was to replace or extend stays as it was
         transcript = self.library.transcript(pending.chat)
         dialogue = transcript.conversation.dialogue()
         if dialogue and dialogue[-1].role == "user":
+            before = self.snapshot(pending.chat)
             dialogue[-1].meta["no_reply"] = "stopped"
             self._write(pending.chat)
             for observer in self.observers:
                 observer.message_changed(pending.chat, dialogue[-1])
+            self._edited(pending.chat, REPLY, before)
 
     def _end(self, request_id: int) -> PendingReply | None:
         pending = self.pending.pop(request_id, None)
@@ -322,8 +437,10 @@ class ChatSession:
         transcript = self.library.transcript(chat)
         if transcript.conversation.persona == persona:
             return
+        before = self.snapshot(chat)
         transcript.conversation.persona = persona
         self._write(chat)
+        self._edited(chat, PERSONA, before)
 
     def set_settings(self, settings: GenerationSettings) -> None:
         chat = self.current
@@ -332,8 +449,103 @@ class ChatSession:
         self.default_settings = settings
         if transcript.settings == settings:
             return
+        before = self.snapshot(chat)
         transcript.settings = settings
         self._write(chat)
+        self._edited(chat, SETTINGS, before)
+
+    # -- editing, deleting, undo -------------------------------------------------------------
+    def why_unchangeable(self, chat: Chat) -> str:
+        """Why the chat cannot be changed now ("" if it can): a reply is being written for it,
+        or its file is damaged."""
+        if self.pending_for(chat) is not None:
+            return "busy"
+        if chat.damaged:
+            return "damaged"
+        return ""
+
+    def delete(self, messages: list[Message]) -> str:
+        """Delete messages of the shown chat. Returns "" when done, else why not."""
+        chat = self.current
+        assert chat is not None
+        why_not = self.why_unchangeable(chat)
+        if why_not or not messages:
+            return why_not or "nothing"
+        conversation = self.library.transcript(chat).conversation
+        doomed = {id(m) for m in messages}
+        before = self.snapshot(chat)
+        conversation.messages = [m for m in conversation.messages if id(m) not in doomed]
+        self._write(chat)
+        for observer in self.observers:
+            observer.chat_reloaded(chat)
+        label = DELETE if len(messages) == 1 else f"Delete {len(messages)} Messages"
+        self._edited(chat, label, before)
+        return ""
+
+    def edit(self, message: Message, text: str) -> str:
+        """Change a message's text. An edited user turn starts a new branch (the old text and
+        what followed it are kept as an alternative) and gets a new reply; an edited reply or
+        note changes in place. Returns "" when done, else why not."""
+        chat = self.current
+        assert chat is not None
+        text = text.strip("\n")
+        why_not = self.why_unchangeable(chat)
+        if why_not:
+            return why_not
+        if not text.strip():
+            return "empty"
+        if text == message.content:
+            return "unchanged"
+        conversation = self.library.transcript(chat).conversation
+        before = self.snapshot(chat)
+        if message.role == "user":
+            conversation.edit(message, text)
+            label = EDIT
+        else:
+            message.content = text
+            message.meta["edited"] = True
+            if message.versions:
+                shown = message.versions[message.chosen]
+                shown.content, shown.meta = text, dict(message.meta)
+            label = EDIT_REPLY
+        self._write(chat)
+        for observer in self.observers:
+            observer.chat_reloaded(chat)
+        self._edited(chat, label, before)
+        if message.role == "user":
+            self.answer(chat)
+        return ""
+
+    def snapshot(self, chat: Chat) -> str:
+        """The chat's file text without its draft (typing is not a change to undo)."""
+        return dumps(replace(self.library.transcript(chat), draft=""))
+
+    def _edited(self, chat: Chat, label: str, before: str) -> None:
+        after = self.snapshot(chat)
+        if after != before:
+            for observer in self.observers:
+                observer.chat_edited(chat, label, before, after)
+
+    def restore(self, chat: Chat, text: str) -> str:
+        """Put a chat back as a snapshot has it (undo and redo). Its draft and pin stay as
+        they are now. Returns "" when done, else why not."""
+        why_not = self.why_unchangeable(chat)
+        if why_not:
+            return why_not
+        if chat.chat_id not in self.library.chats:
+            return "gone"
+        try:
+            restored = loads(text).transcript
+        except TranscriptError as error:  # only a snapshot this session made comes here
+            log.error("a snapshot did not load: %s", error)
+            return "damaged"
+        current = self.library.transcript(chat)
+        restored.draft, restored.pinned = current.draft, current.pinned
+        chat.transcript = restored
+        self._write(chat)
+        for observer in self.observers:
+            observer.chat_reloaded(chat)
+        return ""
 
     def set_draft(self, chat: Chat, draft: str) -> None:
         """Keep the unsent text of a chat's input box (written with the chat)."""

@@ -98,17 +98,7 @@ def format_time(moment: datetime) -> str:
 def to_json_dict(transcript: Transcript) -> dict[str, Any]:
     """The transcript as the JSON object written to disk (format version 1)."""
     conversation = transcript.conversation
-    messages: list[dict[str, Any]] = []
-    for message in conversation.messages:
-        item: dict[str, Any] = {"role": message.role, "content": message.content}
-        if message.created_at is not None:
-            item["created_at"] = format_time(message.created_at)
-        if message.meta:
-            item["meta"] = dict(message.meta)
-        if len(message.versions) > 1:
-            item["versions"] = [_version_json(v) for v in message.versions]
-            item["chosen"] = message.chosen
-        messages.append(item)
+    messages = [_message_json(message) for message in conversation.messages]
     data: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -133,12 +123,28 @@ def to_json_dict(transcript: Transcript) -> dict[str, Any]:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _version_json(version: Version) -> dict[str, Any]:
+def _message_json(message: Message) -> dict[str, Any]:
+    item: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.created_at is not None:
+        item["created_at"] = format_time(message.created_at)
+    if message.meta:
+        item["meta"] = dict(message.meta)
+    if len(message.versions) > 1:
+        item["versions"] = [
+            _version_json(v, shown=i == message.chosen) for i, v in enumerate(message.versions)
+        ]
+        item["chosen"] = message.chosen
+    return item
+
+
+def _version_json(version: Version, shown: bool) -> dict[str, Any]:
     item: dict[str, Any] = {"content": version.content}
     if version.created_at is not None:
         item["created_at"] = format_time(version.created_at)
     if version.meta:
         item["meta"] = dict(version.meta)
+    if version.following is not None and not shown:
+        item["following"] = [_message_json(m) for m in version.following]
     return item
 
 
@@ -450,11 +456,11 @@ def _parse_message_list(items: list[Any], source: str) -> Transcript:
 
 
 def _parse_message(
-    item: object, index: int, source: str, imported: bool = False
+    item: object, index: int, source: str, imported: bool = False, where: str = "message"
 ) -> list[Message]:
     """The message at ``index``; an imported one with parts Confab cannot show is followed by
     a note that names them."""
-    where = f"message {index + 1}"
+    where = f"{where} {index + 1}"
     if not isinstance(item, dict):
         raise _bad(source, f"{where} is {_show(item)}; it should be an object")
     role = item.get("role")
@@ -500,10 +506,20 @@ def _parse_versions(message: Message, item: dict[str, Any], where: str, source: 
             raise _bad(source, f"{part} should be an object with a text \"content\"")
         created = _optional_time(value, "created_at", source, part)
         meta = _optional(value, "meta", dict, {}, source, where=part)
-        versions.append(Version(value["content"], created, meta))
+        following = _optional(value, "following", list, None, source, where=part)
+        branch = None
+        if following is not None:  # an edited turn's other branch: the messages after it
+            branch = [
+                m
+                for i, entry in enumerate(following)
+                for m in _parse_message(entry, i, source, where=f"{part}, following message")
+            ]
+        versions.append(Version(value["content"], created, meta, branch))
     chosen = item.get("chosen", 0)
     if not isinstance(chosen, int) or isinstance(chosen, bool) or not 0 <= chosen < len(versions):
         raise _bad(source, f"{where} has {_describe('chosen', chosen)}; it should name a version")
+    if any(v.following is not None for v in versions):
+        versions[chosen].following = None  # the shown branch is the chat's own messages
     message.versions, message.chosen = versions, chosen
     shown = versions[chosen]  # the message's own fields mirror it; the versions are the truth
     message.content, message.created_at = shown.content, shown.created_at
@@ -536,7 +552,8 @@ def _optional(
     if value is None:
         return default
     if not isinstance(value, kind):
-        expected = "text" if kind is str else "an object" if kind is dict else kind.__name__
+        names: dict[type, str] = {str: "text", dict: "an object", list: "a list"}
+        expected = names.get(kind, kind.__name__)
         raise _bad(source, f"{where or 'it'} has {_describe(key, value)}; it should be {expected}")
     return value
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -10,6 +12,7 @@ from core.engines import ENGINE_CHOICES, EngineChoice, default_threads
 from core.settings import DEFAULT_PRESET, PRESETS, GenerationSettings
 
 MAX_RECENT_FILES = 10
+MAX_RECENT_MODELS = 8
 
 
 class AppSettings:
@@ -85,6 +88,55 @@ class AppSettings:
     def add_recent_file(self, path: str) -> None:
         """Put ``path`` first in Open Recent."""
         self.recent_files = [path] + [p for p in self.recent_files if p != path]
+
+    @property
+    def recent_models(self) -> list[str]:
+        """Models that loaded, newest first (hub ids or folders), for the model picker."""
+        value = self._store.value("model/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return []
+        return [str(v) for v in value if isinstance(v, str) and v][:MAX_RECENT_MODELS]
+
+    @recent_models.setter
+    def recent_models(self, references: list[str]) -> None:
+        self._store.setValue("model/recent", references[:MAX_RECENT_MODELS])
+
+    def add_recent_model(self, reference: str) -> None:
+        """Put ``reference`` first among the recent models."""
+        self.recent_models = [reference] + [r for r in self.recent_models if r != reference]
+
+    @property
+    def device(self) -> str:
+        """Where models run: "auto", "cpu", or "cuda:N" (bad values read as "auto")."""
+        value = self._str("model/device", "auto")
+        if value in ("auto", "cpu", "mps") or (
+            value.startswith("cuda:") and value[5:].isdigit()
+        ):
+            return value
+        return "auto"
+
+    @device.setter
+    def device(self, value: str) -> None:
+        self._store.setValue("model/device", value)
+
+    @property
+    def user_presets(self) -> dict[str, dict[str, Any]]:
+        """Generation presets the user saved: name -> the settings' overrides (JSON text in the
+        file; a damaged entry is skipped, never fatal)."""
+        raw = self._str("generation/user_presets", "{}")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): v for k, v in data.items() if isinstance(v, dict)}
+
+    @user_presets.setter
+    def user_presets(self, presets: dict[str, dict[str, Any]]) -> None:
+        self._store.setValue("generation/user_presets", json.dumps(presets, sort_keys=True))
 
     @property
     def geometry(self) -> QByteArray | None:

@@ -57,8 +57,8 @@ class ChatFiles:
         self.window = window
         self.library = window.library
         self.session = window.session
+        # Edit > Undo (Ctrl+Z) also brings a deleted chat back when that was the last change.
         self.undo_action = QAction("&Undo Delete", window)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.triggered.connect(self.undo_delete)
 
     # -- menus ---------------------------------------------------------------------------------
@@ -97,6 +97,7 @@ class ChatFiles:
         self.pin_action.setCheckable(True)
         self.duplicate_action = self._action(menu, "&Duplicate", self.duplicate_chat)
         self.delete_action = self._action(menu, "&Delete Chat…", self.delete_chat)
+        menu.addAction(self.undo_action)
         self.trash_menu = menu.addMenu("&Trash")
         self.trash_menu.aboutToShow.connect(self.fill_trash_menu)
 
@@ -302,7 +303,7 @@ class ChatFiles:
                 self.window,
                 APP_NAME,
                 f"Move “{chat.title or 'this chat'}” to the trash? "
-                "Edit > Undo Delete (Ctrl+Z) or Chat > Trash brings it back.",
+                "Edit > Undo (Ctrl+Z) or Chat > Trash brings it back.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Yes,
             )
@@ -314,6 +315,7 @@ class ChatFiles:
         except LibraryError as error:
             self.window.show_problem(str(error))
             return
+        self.window.chat_undo.chat_deleted()
         rest = [c for c in neighbours if c is not chat]
         if rest:
             index = min(neighbours.index(chat), len(rest) - 1)

@@ -1,9 +1,14 @@
-"""The message input: multi-line; Enter sends, Shift+Enter starts a new line."""
+"""The message input: multi-line; Enter sends, Shift+Enter starts a new line.
+
+Up in an empty box asks to edit the last message sent, and Esc to stop editing. Ctrl+Z
+undoes typing while there is typing to undo; after that it reaches the window's Undo, which
+takes back changes to the chat.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 
@@ -11,6 +16,8 @@ class InputBox(QPlainTextEdit):
     """A plain-text editor that emits ``submitted`` on Enter (without Shift)."""
 
     submitted = Signal()
+    up_in_empty = Signal()
+    escape_pressed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -21,7 +28,23 @@ class InputBox(QPlainTextEdit):
         self.setMinimumHeight(int(metrics.lineSpacing() * 2.6))
         self.setMaximumHeight(int(metrics.lineSpacing() * 8))
 
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            document, keys = self.document(), QKeySequence.StandardKey
+            if (event.matches(keys.Undo) and not document.isUndoAvailable()) or (
+                event.matches(keys.Redo) and not document.isRedoAvailable()
+            ):
+                event.ignore()  # nothing typed to undo: let the window's Undo have the key
+                return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Up and not self.toPlainText():
+            self.up_in_empty.emit()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.escape_pressed.emit()
+            return
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             modifiers = event.modifiers()
             if modifiers & Qt.KeyboardModifier.ShiftModifier:

@@ -40,10 +40,12 @@ from core.session import ChatSession, SessionObserver
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
 from gui.chat_settings_menu import ChatSettingsMenu
+from gui.chat_undo import ChatUndo
 from gui.dialogs import AboutDialog
 from gui.find_bar import FindBar
 from gui.input_box import InputBox
 from gui.library_start import LibraryStart
+from gui.message_actions import MessageActions
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
 from gui.reply_actions import ReplyActions
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         worker.reply_cancelled.connect(self.on_reply_cancelled)
 
         self.files = ChatFiles(self)
+        self.chat_undo = ChatUndo(self)
         self.library_start = LibraryStart(self)
         self._build_widgets()
         self._build_menus()
@@ -132,6 +135,8 @@ class MainWindow(QMainWindow):
         self.message_view.setModel(self.message_model)
         self.input_box = InputBox()
         self.input_box.submitted.connect(self.send_message)
+        self.input_box.up_in_empty.connect(self.edit_last_message)
+        self.input_box.escape_pressed.connect(self.cancel_edit)
         self.send_button = QPushButton("Send")
         self.send_button.setToolTip("Send the message (Enter)")
         self.send_button.clicked.connect(self.send_message)
@@ -151,6 +156,8 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(chat_pane)
         layout.addWidget(self.find_bar)
         layout.addWidget(self.message_view, 1)
+        self.edit_bar_slot = QVBoxLayout()  # the edit bar goes here once the menus exist
+        layout.addLayout(self.edit_bar_slot)
         layout.addLayout(input_row)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -182,14 +189,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
 
         edit_menu = menu_bar.addMenu("&Edit")
-        edit_menu.addAction(self.files.undo_action)
+        edit_menu.addAction(self.chat_undo.undo_action)
+        edit_menu.addAction(self.chat_undo.redo_action)
         edit_menu.addSeparator()
         self.copy_action = QAction("&Copy Messages", self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copy_action.triggered.connect(self.copy_selected_messages)
         self.message_view.addAction(self.copy_action)
-        self.message_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         edit_menu.addAction(self.copy_action)
         select_all = edit_menu.addAction("Select &All Messages")
         select_all.triggered.connect(self.message_view.selectAll)
@@ -215,6 +222,10 @@ class MainWindow(QMainWindow):
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_reply)
         self.reply_actions = ReplyActions(self, chat_menu)
+        self.message_actions = MessageActions(self, chat_menu)
+        self.edit_bar_slot.addWidget(self.message_actions.edit_bar)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.message_actions.copy_markdown_action)
         chat_menu.addSeparator()
         self.chat_settings = ChatSettingsMenu(self, chat_menu)
         self.sidebar.trash_button.setMenu(self.files.trash_menu)
@@ -234,8 +245,12 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.context_label = QLabel("")
         self.context_label.setAccessibleName("Context meter")
+        self.speed_label = QLabel("")
+        self.speed_label.setAccessibleName("Speed of the last reply")
+        self.speed_label.setToolTip("Tokens per second of the last reply")
         status.addWidget(self.model_setup.label)
         status.addWidget(self.model_setup.progress_bar)
+        status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.context_label)
         if self.options.read_only:
             status.addPermanentWidget(QLabel("Read-only: another Confab uses this data folder"))
@@ -305,6 +320,8 @@ class MainWindow(QMainWindow):
         self.input_box.setPlainText(transcript.draft)
         self.input_box.moveCursor(self.input_box.textCursor().MoveOperation.End)
         self.chat_settings.show_chat_settings(transcript.settings)
+        self.message_actions.chat_changed()
+        self.chat_undo.update_actions()
         self.context_label.setText("")
         self.find_bar.refresh()
         self._select_current_in_sidebar()
@@ -321,9 +338,37 @@ class MainWindow(QMainWindow):
         title = (chat.title if chat else "") or "New chat"
         self.setWindowTitle(f"{title} — {APP_NAME}")
 
+    def reload_chat(self, chat: Chat) -> None:
+        """The shown chat changed as a whole (edit, delete, undo): show its messages again,
+        keeping the input box as it is."""
+        transcript = self.library.transcript(chat)
+        pending = self.session.pending_for(chat)
+        self.message_model.set_messages(
+            transcript.conversation.messages, None if pending is None else pending.text
+        )
+        self.chat_settings.show_chat_settings(transcript.settings)
+        self.message_actions.chat_changed()
+        self.find_bar.refresh()
+        self.update_title()
+        self._update_actions()
+        self.measure_context()
+
+    @Slot()
+    def edit_last_message(self) -> None:
+        """Up in the empty input box: edit the last message you sent."""
+        self.message_actions.edit_last()
+
+    @Slot()
+    def cancel_edit(self) -> None:
+        self.message_actions.cancel_edit()
+
     @Slot()
     def send_message(self) -> None:
-        """Send the input box's text as a user turn (ignored when blank or a reply is running)."""
+        """Send the input box's text as a user turn (ignored when blank or a reply is running);
+        while a message is being edited, save the edit instead."""
+        if self.message_actions.editing is not None:
+            self.message_actions.finish_edit()
+            return
         text = self.input_box.text()
         if not text.strip():
             return
@@ -364,6 +409,8 @@ class MainWindow(QMainWindow):
     def on_reply_finished(self, request_id: int, reply: Reply) -> None:
         self.session.reply_finished(request_id, reply.text, reply.meta())
         self.statusBar().showMessage(f"Replied in {reply.reply_s:.1f} s", 6000)
+        if reply.reply_s > 0:
+            self.speed_label.setText(f"{reply.tokens / reply.reply_s:.1f} tokens/s")
         self.measure_context()
         self.reply_shown.emit(reply)
 
@@ -392,7 +439,9 @@ class MainWindow(QMainWindow):
         first_kept = window.turns_total - window.turns_kept
         first_seen = dialogue_rows[min(first_kept, len(dialogue_rows) - 1)]
         partly = dialogue_rows[-1] if window.truncated_newest else -1
-        self.message_model.set_seen(first_seen, partly)
+        self.message_model.set_seen(
+            first_seen, partly, (window.newest_seen, window.newest_tokens)
+        )
 
     def _scrolled_to_bottom(self) -> bool:
         bar = self.message_view.verticalScrollBar()
@@ -483,6 +532,9 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(generating)
         self.stop_action.setEnabled(generating)
         self.send_button.setEnabled(not generating)
+        if hasattr(self, "message_actions"):  # not yet while the menus are being built
+            self.message_actions.update_actions(generating)
+            self.chat_undo.update_actions()
         self.open_model_action.setEnabled(not self.session.pending)
         self.reload_model_action.setEnabled(
             not self.session.pending and not self.model_setup.loading
@@ -547,6 +599,13 @@ class _SessionView(SessionObserver):
     def message_changed(self, chat: Chat, message: Message) -> None:
         if chat is self.window.session.current:
             self.window.message_model.replace_message(message)
+
+    def chat_reloaded(self, chat: Chat) -> None:
+        if chat is self.window.session.current:
+            self.window.reload_chat(chat)
+
+    def chat_edited(self, chat: Chat, label: str, before: str, after: str) -> None:
+        self.window.chat_undo.record(chat, label, before, after)
 
     def problem(self, message: str) -> None:
         self.window.show_problem(message)

@@ -61,6 +61,38 @@ class PendingReply:
     text: str = ""
 
 
+def how_made(message: Message) -> str:
+    """How a reply was made, from its meta: model, engine, settings, tokens, time, speed."""
+    meta = message.meta
+    lines = []
+    when = message.created_at
+    if when is not None:
+        lines.append(when.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
+    if message.role != "assistant":
+        return "\n".join(lines) or "No time was recorded for this message."
+    if meta.get("model"):
+        lines.append(f"Model: {meta['model']}")
+    if meta.get("engine"):
+        lines.append(f"Engine: {meta['engine']}")
+    settings = meta.get("settings")
+    if isinstance(settings, dict):
+        shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(settings.items()))
+        lines.append(f"Settings: {shown or 'the model defaults'}")
+    tokens, seconds = meta.get("tokens"), meta.get("reply_s")
+    if isinstance(tokens, int) and isinstance(seconds, int | float):
+        speed = f", {tokens / seconds:.1f} tokens/s" if seconds > 0 else ""
+        lines.append(f"{tokens} tokens in {seconds:.1f} s{speed}")
+    if meta.get("stopped"):
+        lines.append("Stopped before it ended.")
+    if meta.get("continued"):
+        lines.append(f"Continued {meta['continued']} time(s).")
+    if meta.get("edited"):
+        lines.append("Edited by you.")
+    if len(lines) <= 1:
+        lines.append("No details were recorded for this reply.")
+    return "\n".join(lines)
+
+
 def mark_of(message: Message) -> str:
     """What a message's bubble says of it besides its time: which of its versions is shown
     (‹ 2/3 ›), stopped, or left unanswered."""
@@ -69,6 +101,8 @@ def mark_of(message: Message) -> str:
         marks.append(f"‹ {message.chosen + 1}/{len(message.versions)} ›")
     if message.meta.get("stopped"):
         marks.append("stopped")
+    if message.meta.get("edited"):
+        marks.append("edited")
     if message.meta.get("no_reply") == "stopped":
         marks.append("no reply (stopped)")
     return " · ".join(marks)
@@ -85,6 +119,7 @@ class MessageListModel(QAbstractListModel):
         self._match_cache: set[int] | None = None
         self._first_seen = 0  # rows above it are outside the bot's next input
         self._partly_seen = -1  # a row cut to its last tokens in that input
+        self._partly_tokens = (0, 0)  # of that row: tokens the bot sees, tokens in all
 
     # -- Qt model interface --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -123,17 +158,17 @@ class MessageListModel(QAbstractListModel):
         if role == BoundaryRole:
             return index.row() == self._first_seen > 0
         if role == Qt.ItemDataRole.ToolTipRole:
-            when = message.created_at
-            lines = [
-                "No time was recorded for this message."
-                if when is None
-                else when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-            ]
+            lines = [how_made(message)]
             seen = self._seen(index.row(), message)
             if seen == "none":
                 lines.append("The bot can no longer see this message: it is outside its input.")
             elif seen == "part":
-                lines.append("The bot sees only the last part of this message.")
+                sees, total = self._partly_tokens
+                lines.append(
+                    f"The bot sees only the last {sees} of its {total} tokens."
+                    if total
+                    else "The bot sees only the last part of this message."
+                )
             return "\n".join(lines)
         return None
 
@@ -145,9 +180,12 @@ class MessageListModel(QAbstractListModel):
             return "none"
         return "part" if row == self._partly_seen else "all"
 
-    def set_seen(self, first_seen: int, partly_seen: int = -1) -> None:
+    def set_seen(
+        self, first_seen: int, partly_seen: int = -1, partly_tokens: tuple[int, int] = (0, 0)
+    ) -> None:
         """Rows before ``first_seen`` are outside the bot's next input; ``partly_seen`` is a
-        row of which it sees only the last tokens (-1: none)."""
+        row of which it sees only the last tokens (-1: none): ``partly_tokens`` of them."""
+        self._partly_tokens = partly_tokens
         if (first_seen, partly_seen) == (self._first_seen, self._partly_seen):
             return
         self._first_seen, self._partly_seen = first_seen, partly_seen

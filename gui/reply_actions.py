@@ -1,5 +1,6 @@
-"""The Chat menu's actions on replies: Regenerate (Ctrl+R), and browsing a regenerated
-reply's versions (Alt+Left / Alt+Right) on the selected bot message or the last one."""
+"""The Chat menu's actions on replies: Regenerate (Ctrl+R), and browsing the versions of a
+regenerated reply or an edited turn (Alt+Left / Alt+Right) on the selected message, or the
+last reply."""
 
 from __future__ import annotations
 
@@ -46,11 +47,14 @@ class ReplyActions:
             self.window.statusBar().showMessage(WHY_NOT[why_not], 4000)
 
     def target(self) -> Message | None:
-        """The selected bot message with versions, else the chat's last reply."""
+        """The selected message with versions (a regenerated reply or an edited turn), else
+        the chat's last reply."""
         window = self.window
         row = window.message_view.currentIndex().row()
         messages = window.conversation.messages
-        if 0 <= row < len(messages) and messages[row].role == "assistant":
+        if 0 <= row < len(messages) and (
+            messages[row].role == "assistant" or messages[row].versions
+        ):
             return messages[row]
         chat = window.session.current
         return None if chat is None else window.session.last_reply(chat)
@@ -59,6 +63,8 @@ class ReplyActions:
         message = self.target()
         if message is None or not self.window.session.show_version(message, step):
             return
+        row = self.window.conversation.index_of(message)
+        self.window.message_view.setCurrentIndex(self.window.message_model.index(row))
         self.window.statusBar().showMessage(
             f"Version {message.chosen + 1} of {len(message.versions)}", 3000
         )

@@ -1,0 +1,140 @@
+"""The session's changes without a window: edit branches, delete, continue, undo snapshots,
+and the transcript fields that keep branches (older files open unchanged)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.conversation import Conversation, Message
+from core.library import ChatLibrary
+from core.requests import GenerateRequest
+from core.session import EDIT, REPLY, SEND, ChatSession, SessionObserver
+from core.settings import GenerationSettings
+from core.transcript import Transcript, TranscriptError, dumps, loads
+
+
+class Recorder(SessionObserver):
+    def __init__(self) -> None:
+        self.changes: list[tuple[str, str, str]] = []
+
+    def chat_edited(self, chat: object, label: str, before: str, after: str) -> None:
+        self.changes.append((label, before, after))
+
+
+def make_session(tmp_path: Path) -> tuple[ChatSession, list[GenerateRequest], Recorder]:
+    requests: list[GenerateRequest] = []
+    session = ChatSession(ChatLibrary(tmp_path / "data"), requests.append, GenerationSettings())
+    recorder = Recorder()
+    session.observers.append(recorder)
+    session.start()
+    session.model_loaded("tiny")
+    return session, requests, recorder
+
+
+def answer(session: ChatSession, requests: list[GenerateRequest], text: str) -> None:
+    session.reply_finished(requests[-1].request_id, text, {"tokens": 3, "reply_s": 0.5})
+
+
+def test_an_edit_branches_and_each_branch_keeps_what_followed(tmp_path: Path) -> None:
+    session, requests, recorder = make_session(tmp_path)
+    session.send("Hi")
+    answer(session, requests, "Hello")
+    session.send("Dogs?")
+    answer(session, requests, "I love dogs")
+    turn = session.transcript.conversation.messages[2]
+    assert session.edit(turn, "Cats?") == ""
+    assert [t.text for t in requests[-1].turns] == ["Hi", "Hello", "Cats?"]
+    answer(session, requests, "Cats are fine")
+    conversation = session.transcript.conversation
+    assert [m.content for m in conversation.messages] == ["Hi", "Hello", "Cats?", "Cats are fine"]
+    assert session.show_version(turn, -1)
+    assert [m.content for m in conversation.messages][2:] == ["Dogs?", "I love dogs"]
+    text = dumps(session.transcript)
+    reopened = loads(text).transcript
+    assert dumps(reopened) == text
+    reopened.conversation.show_version(reopened.conversation.messages[2], 1)
+    assert [m.content for m in reopened.conversation.messages][2:] == ["Cats?", "Cats are fine"]
+    assert [label for label, _, _ in recorder.changes].count(EDIT) == 1
+
+
+def test_every_change_is_reported_with_snapshots_that_restore_it(tmp_path: Path) -> None:
+    session, requests, recorder = make_session(tmp_path)
+    session.send("One")
+    answer(session, requests, "Two")
+    chat = session.current
+    assert chat is not None and chat.path is not None
+    assert [label for label, _, _ in recorder.changes] == [SEND, REPLY]
+    before_delete = chat.path.read_bytes()
+    session.delete([session.transcript.conversation.messages[0]])
+    label, before, after = recorder.changes[-1]
+    assert label == "Delete Message" and before != after
+    session.transcript.draft = "typing"  # a draft is not a change: it stays through undo
+    assert session.restore(chat, before) == ""
+    assert session.transcript.draft == "typing"
+    session.transcript.draft = ""
+    session.library.write(chat)
+    assert chat.path.read_bytes() == before_delete
+    assert session.restore(chat, after) == ""
+    assert [m.content for m in session.transcript.conversation.messages] == ["Two"]
+
+
+def test_nothing_changes_while_a_reply_is_written(tmp_path: Path) -> None:
+    session, _requests, _ = make_session(tmp_path)
+    session.send("Hello")
+    chat = session.current
+    assert chat is not None
+    message = session.transcript.conversation.messages[0]
+    assert session.delete([message]) == "busy"
+    assert session.edit(message, "Bye") == "busy"
+    assert session.restore(chat, dumps(Transcript())) == "busy"
+    assert session.continue_reply() == "no reply"
+
+
+def test_continue_asks_with_the_reply_so_far_and_adds_to_it(tmp_path: Path) -> None:
+    session, requests, recorder = make_session(tmp_path)
+    session.send("Tell me a story")
+    session.reply_delta(requests[-1].request_id, "Once upon a time")
+    session.stop()
+    session.reply_cancelled(requests[-1].request_id)
+    reply = session.transcript.conversation.messages[-1]
+    assert reply.meta["stopped"]
+    assert session.continue_reply() == ""
+    request = requests[-1]
+    assert request.prefix == "Once upon a time"
+    assert [t.text for t in request.turns] == ["Tell me a story"]  # the reply is the prefix
+    session.reply_finished(request.request_id, "there was a dog.", {"tokens": 5, "reply_s": 1.0})
+    assert reply.content == "Once upon a time there was a dog."
+    assert "stopped" not in reply.meta and reply.meta["continued"] == 1
+    assert recorder.changes[-1][0] == "Continue Reply"
+    session.continue_reply()
+    session.reply_finished(requests[-1].request_id, ", the end", {"tokens": 2, "reply_s": 0.5})
+    assert reply.content == "Once upon a time there was a dog., the end"
+    assert reply.meta["tokens"] == 7 and reply.meta["continued"] == 2
+
+
+def test_delete_turn_takes_the_question_and_its_reply() -> None:
+    conversation = Conversation()
+    for role, text in [("user", "a"), ("assistant", "b"), ("system", "note"), ("user", "c")]:
+        conversation.add(role, text)  # type: ignore[arg-type]
+    b = conversation.messages[1]
+    assert [m.content for m in conversation.turn_of(b)] == ["a", "b", "note"]
+    assert [m.content for m in conversation.turn_of(conversation.messages[3])] == ["c"]
+    with pytest.raises(ValueError):
+        conversation.index_of(Message("user", "a"))
+
+
+def test_a_bad_branch_in_a_file_is_refused_with_where_it_is() -> None:
+    conversation = Conversation()
+    turn = conversation.add("user", "x")
+    conversation.add("assistant", "y")
+    conversation.edit(turn, "z")
+    text = dumps(Transcript(conversation))
+    broken = text.replace('"following": [', '"following": [42, ', 1)
+    with pytest.raises(TranscriptError, match="version 1, following message 1"):
+        loads(broken)
+    with pytest.raises(TranscriptError, match="should be a list"):
+        loads(text.replace('"following": [', '"following": {"a": [', 1).replace(
+            '}\n          ]\n        },', '}\n          ]}\n        },', 1
+        ))
