@@ -165,6 +165,14 @@ class AppSettings:
         self._store.setValue("window/sidebar", "true" if visible else "false")
 
     @property
+    def persona_panel_visible(self) -> bool:
+        return self._str("window/persona_panel", "false") == "true"
+
+    @persona_panel_visible.setter
+    def persona_panel_visible(self, visible: bool) -> None:
+        self._store.setValue("window/persona_panel", "true" if visible else "false")
+
+    @property
     def library_import_offered(self) -> bool:
         """Whether the autosave and recent files were offered for import into the library."""
         return self._str("library/import_offered") == "true"

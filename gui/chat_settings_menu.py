@@ -58,18 +58,8 @@ class ChatSettingsMenu:
             action.setChecked(PRESETS[name] == settings)
 
     def edit_persona(self) -> None:
-        window = self.window
-        current = window.session.transcript.conversation.persona
-        text, ok = QInputDialog.getMultiLineText(
-            window,
-            "Bot persona",
-            'Lines that describe the bot, e.g. "I love dogs." '
-            '(sent as "your persona: …", as BlenderBot was trained):',
-            current,
-        )
-        if ok:
-            window.session.set_persona(text)
-            window.measure_context()
+        """The persona is edited in the panel beside the chat."""
+        self.window.open_persona_panel()
 
     def set_preset(self, name: str) -> None:
         window = self.window

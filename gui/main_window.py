@@ -48,6 +48,7 @@ from gui.library_start import LibraryStart
 from gui.message_actions import MessageActions
 from gui.message_list import MessageListModel, MessageListView
 from gui.model_setup import ModelSetup
+from gui.persona_panel import PersonaPanel
 from gui.reply_actions import ReplyActions
 from gui.search import SearchPanel
 from gui.sidebar import ChatListModel, Sidebar
@@ -168,6 +169,10 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes([260, 840])
         self.sidebar.setVisible(self.settings.sidebar_visible)
         self.setCentralWidget(self.splitter)
+        self.persona_panel = PersonaPanel(self)
+        self.persona_panel.persona_applied.connect(self.set_persona)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.persona_panel)
+        self.persona_panel.setVisible(self.settings.persona_panel_visible)
         self.input_box.setFocus()
 
     def _build_menus(self) -> None:
@@ -214,6 +219,10 @@ class MainWindow(QMainWindow):
         self.sidebar_action.setChecked(self.settings.sidebar_visible)
         self.sidebar_action.toggled.connect(self.set_sidebar_visible)
         view_menu.addAction(self.sidebar_action)
+        persona_toggle = self.persona_panel.toggleViewAction()
+        persona_toggle.setText("&Persona Panel")
+        persona_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
+        view_menu.addAction(persona_toggle)
 
         chat_menu = menu_bar.addMenu("&Chat")
         self.files.build_chat_menu(chat_menu)
@@ -320,6 +329,7 @@ class MainWindow(QMainWindow):
         self.input_box.setPlainText(transcript.draft)
         self.input_box.moveCursor(self.input_box.textCursor().MoveOperation.End)
         self.chat_settings.show_chat_settings(transcript.settings)
+        self.show_persona(transcript.conversation.persona)
         self.message_actions.chat_changed()
         self.chat_undo.update_actions()
         self.context_label.setText("")
@@ -347,11 +357,32 @@ class MainWindow(QMainWindow):
             transcript.conversation.messages, None if pending is None else pending.text
         )
         self.chat_settings.show_chat_settings(transcript.settings)
+        self.show_persona(transcript.conversation.persona)
         self.message_actions.chat_changed()
         self.find_bar.refresh()
         self.update_title()
         self._update_actions()
         self.measure_context()
+
+    def show_persona(self, persona: str) -> None:
+        info = self.model_info
+        causal = info is not None and "ForConditionalGeneration" not in info.architecture
+        self.persona_panel.show_persona(persona, causal)
+
+    @Slot(str)
+    def set_persona(self, persona: str) -> None:
+        """The persona panel applied a persona to the chat shown."""
+        if self.session.current is None or self.session.current.damaged:
+            return
+        self.session.set_persona(persona)
+        self.statusBar().showMessage("Persona applied from the next reply on.", 3000)
+        self.measure_context()
+
+    def open_persona_panel(self) -> None:
+        """Chat > Bot Persona: show the panel with the keyboard in it."""
+        self.persona_panel.show()
+        self.persona_panel.raise_()
+        self.persona_panel.editor.setFocus()
 
     @Slot()
     def edit_last_message(self) -> None:
@@ -555,6 +586,7 @@ class MainWindow(QMainWindow):
         if self.options.persist:
             self.settings.geometry = self.saveGeometry()
             self.settings.splitter_state = self.splitter.saveState()
+            self.settings.persona_panel_visible = self.persona_panel.isVisible()
             self.settings.sync()
         self.host.shutdown(1500)
 

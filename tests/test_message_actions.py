@@ -254,3 +254,34 @@ def test_copy_chat_as_markdown_and_the_context_menu(
     assert window.message_view.currentIndex().row() == 1
     for menu in window.message_view.findChildren(type(actions.context_menu())):
         menu.close()
+
+
+def test_the_persona_panel_edits_the_chats_persona_which_undo_takes_back(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    window = make_window(tiny_model)
+    window.session.set_settings(GREEDY)
+    send(qtbot, window, "Hi")
+    activate(qtbot, window)
+    window.chat_settings.edit_persona()  # Chat > Bot Persona opens the panel, keyboard in it
+    panel = window.persona_panel
+    assert panel.isVisible() and panel.editor.hasFocus()
+    qtbot.keyClicks(panel.editor, "I love dogs.")
+    assert panel.windowTitle() == "Persona (not applied)"
+    sent: list[Any] = []
+    window.host.generate_requested.connect(sent.append)
+    qtbot.keyClick(panel.apply_button, Qt.Key.Key_Space)
+    assert window.conversation.persona == "I love dogs."
+    assert "I love dogs." in window.session.current.path.read_text()
+    send(qtbot, window, "What do you like?")
+    assert sent[-1].persona == "I love dogs."
+    window.chat_undo.undo()  # the question and its reply
+    window.chat_undo.undo()  # the persona
+    assert window.conversation.persona == "" and panel.editor.toPlainText() == ""
+
+    # Each chat has its own: a new chat starts without one.
+    window.session.set_persona("I am a pirate.")
+    window.files.new_chat()
+    assert panel.editor.toPlainText() == ""
+    window.show_chat(window.library.sorted_chats()[-1])
+    assert panel.editor.toPlainText() == "I am a pirate."

@@ -1,0 +1,101 @@
+"""The persona panel: the shown chat's persona, edited beside the chat (View > Persona Panel).
+
+BlenderBot reads each line as ``your persona: …``, as it was trained; a causal model with a
+chat template gets the text as its system prompt. The persona belongs to the chat (stored in
+its file); Apply (Alt+A), or leaving the text box, makes the change, which Undo takes back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+SEQ2SEQ_HINT = (
+    'Lines that describe the bot, e.g. "I love dogs." BlenderBot reads each as '
+    '"your persona: …", as it was trained.'
+)
+CAUSAL_HINT = "The system prompt: what the model is told before the chat."
+
+
+class PersonaEditor(QPlainTextEdit):
+    """A plain-text box that reports when the keyboard leaves it."""
+
+    left = Signal()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self.left.emit()
+
+
+class PersonaPanel(QDockWidget):
+    """A dock beside the messages with the chat's persona."""
+
+    persona_applied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Persona", parent)
+        self.setObjectName("persona-panel")
+        self.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        body = QWidget()
+        self.hint = QLabel(SEQ2SEQ_HINT)
+        self.hint.setWordWrap(True)
+        self.editor = PersonaEditor()
+        self.editor.setAccessibleName("Persona of this chat")
+        self.editor.setTabChangesFocus(True)
+        self.editor.setPlaceholderText("No persona: the bot is itself.")
+        self.hint.setBuddy(self.editor)
+        self.apply_button = QPushButton("&Apply")
+        self.apply_button.setToolTip("Use this persona from the next reply on")
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.setToolTip("Back to the persona the chat has")
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.apply_button)
+        layout = QVBoxLayout(body)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.editor, 1)
+        layout.addLayout(buttons)
+        self.setWidget(body)
+        self.shown_persona = ""
+        self.apply_button.clicked.connect(self.apply)
+        self.revert_button.clicked.connect(self.revert)
+        self.editor.left.connect(self.apply)
+        self.editor.textChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def show_persona(self, persona: str, causal: bool = False) -> None:
+        """Show the chat's persona (another chat was shown, or an undo changed it)."""
+        self.shown_persona = persona
+        if self.editor.toPlainText() != persona:
+            self.editor.setPlainText(persona)
+        self.hint.setText(CAUSAL_HINT if causal else SEQ2SEQ_HINT)
+        self._update_buttons()
+
+    def apply(self) -> None:
+        text = self.editor.toPlainText()
+        if text != self.shown_persona:
+            self.shown_persona = text
+            self.persona_applied.emit(text)
+        self._update_buttons()
+
+    def revert(self) -> None:
+        self.editor.setPlainText(self.shown_persona)
+
+    def _update_buttons(self) -> None:
+        changed = self.editor.toPlainText() != self.shown_persona
+        self.apply_button.setEnabled(changed)
+        self.revert_button.setEnabled(changed)
+        self.setWindowTitle("Persona (not applied)" if changed else "Persona")
