@@ -307,13 +307,13 @@ class ChatSession:
 
     @staticmethod
     def _extend(reply: Message, text: str, meta: dict[str, Any]) -> None:
-        """Add continued text to a reply: joined with a space unless the new text begins
-        with punctuation; the counts add up, and a "stopped" mark is the new part's."""
-        added = text.strip()
-        if not added:
+        """Add continued text to a reply. The engine gives only the new text, spaced as it
+        follows the reply's last token (a word's end continues without a space); the counts
+        add up, and a "stopped" mark is the new part's."""
+        added = text.rstrip()
+        if not added.strip():
             return
-        glue = "" if reply.content.endswith((" ", "\n")) or added[0] in ".,!?;:)'\"" else " "
-        content = reply.content + glue + added
+        content = reply.content + added
         combined = dict(reply.meta)
         for key in ("tokens", "reply_s"):
             earlier, now = combined.get(key), meta.get(key)
@@ -406,7 +406,9 @@ class ChatSession:
             return
         if pending.text.strip():
             meta = {"stopped": True, **self._how_made(pending)}
-            self._record(pending, pending.text.strip(), meta)
+            # Continued text keeps its leading space: it is joined to the reply as it is.
+            text = pending.text if pending.continues else pending.text.strip()
+            self._record(pending, text, meta)
             return
         if pending.replaces is not None or pending.continues is not None:
             return  # the reply it was to replace or extend stays as it was

@@ -75,7 +75,9 @@ class ChatWorker(QObject):
         self.load_progress.emit(0, "Looking for the model…")
         try:
             folder = resolve(reference)
-            engine = create_engine(request.engine_choice, folder, self.data_dir, request.threads)
+            engine = create_engine(
+                request.engine_choice, folder, self.data_dir, request.threads, request.device
+            )
             info = engine.load(self._report_load_progress)
         except ModelNotCached as missing:
             self.model_missing.emit(missing.repo_id)
@@ -163,6 +165,7 @@ class ChatWorker(QObject):
                 request.stop,
                 request.persona,
                 request.avoid,
+                prefix=request.prefix,
             )
         except GenerationCancelled:
             self.reply_cancelled.emit(request.request_id)

@@ -104,7 +104,7 @@ def test_continue_asks_with_the_reply_so_far_and_adds_to_it(tmp_path: Path) -> N
     request = requests[-1]
     assert request.prefix == "Once upon a time"
     assert [t.text for t in request.turns] == ["Tell me a story"]  # the reply is the prefix
-    session.reply_finished(request.request_id, "there was a dog.", {"tokens": 5, "reply_s": 1.0})
+    session.reply_finished(request.request_id, " there was a dog.", {"tokens": 5, "reply_s": 1.0})
     assert reply.content == "Once upon a time there was a dog."
     assert "stopped" not in reply.meta and reply.meta["continued"] == 1
     assert recorder.changes[-1][0] == "Continue Reply"

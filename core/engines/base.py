@@ -44,6 +44,8 @@ class ModelInfo:
     load_s: float
     generation_defaults: dict[str, Any] = field(default_factory=dict)
     reference: str = ""  # what was asked for: the hub id or folder path, as the user gave it
+    device: str = "cpu"  # the torch device it runs on ("cpu", "cuda:0", "mps")
+    device_reason: str = ""  # why that device, for the status bar (``core.devices``)
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,13 @@ class Engine(Protocol):
         stop: threading.Event,
         persona: str = "",
         avoid: Sequence[str] = (),
+        prefix: str = "",
     ) -> Reply:
         """Generate a reply to the newest turn; raises ``GenerationCancelled`` on stop.
 
         ``avoid``: replies already given (Regenerate); the reply is another one where the
-        model can give one (the next beam of a beam search, or a new sample)."""
+        model can give one (the next beam of a beam search, or a new sample).
+        ``prefix``: Continue: the start of the reply, which the model carries on; the
+        reply's text (and each streamed piece) is only what it adds, so that
+        ``prefix + reply.text`` is the whole reply (the new text may begin with a space)."""
         ...

@@ -1,4 +1,7 @@
-"""The reference engine: any supported model through Hugging Face transformers, in fp32.
+"""The reference engine: any supported model through Hugging Face transformers.
+
+On the CPU it runs in float32; on a GPU (``core.devices``) in the GPU's half precision, with the
+model moved there and its input tensors created there.
 
 torch and transformers are imported inside ``load`` so that importing this module costs
 nothing and the window can appear before the ~6 s of heavy imports.
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from core.context import ContextWindow, Turn
+from core.devices import CPU_CHOICE, DeviceChoice
 from core.engines.base import (
     EngineError,
     GenerationCancelled,
@@ -23,14 +27,14 @@ from core.engines.base import (
 )
 from core.engines.tokens import count_content_tokens, encode, fit_seq2seq, quiet_transformers
 from core.models import ModelFolder
-from core.settings import GenerationSettings, streams
+from core.settings import CAUSAL_MAX_NEW_TOKENS, GenerationSettings, model_defaults, streams
 
 if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
 
-CAUSAL_MAX_NEW_TOKENS = 256
+CONTINUE_ROOM = 16  # Continue: decoder positions kept free for new tokens after a long prefix
 
 
 class TransformersEngine:
@@ -39,9 +43,12 @@ class TransformersEngine:
     name = "transformers"
     label = "transformers"  # what the status bar, replies and --self-test show
 
-    def __init__(self, folder: ModelFolder, threads: int) -> None:
+    def __init__(
+        self, folder: ModelFolder, threads: int, placement: DeviceChoice = CPU_CHOICE
+    ) -> None:
         self.folder = folder
         self.threads = threads
+        self.placement = placement  # the device and dtype it loads on, and why
         self._tokenizer: Any = None
         self._model: Any = None
         self._defaults: dict[str, Any] = {}
@@ -66,13 +73,24 @@ class TransformersEngine:
                 if self.folder.is_seq2seq
                 else transformers.AutoModelForCausalLM
             )
-            model = auto.from_pretrained(path, local_files_only=True, dtype=torch.float32, **files)
+            dtype = getattr(torch, self.placement.dtype)
+            model = auto.from_pretrained(path, local_files_only=True, dtype=dtype, **files)
         except Exception as error:
             raise EngineError(
                 f"The model in {self.folder.path} could not be loaded: {error}"
             ) from error
-        progress(85, "Copying the weights into memory…")
-        keep_weights_in_ram(model)
+        if self.placement.is_gpu:
+            progress(85, f"Moving the weights to {self.placement.device}…")
+            try:
+                model.to(self.placement.device)
+            except Exception as error:  # out of GPU memory, a driver error
+                raise EngineError(
+                    f"The model in {self.folder.path} could not be moved to "
+                    f"{self.placement.device}: {error}. Choose the CPU in Preferences."
+                ) from error
+        else:
+            progress(85, "Copying the weights into memory…")
+            keep_weights_in_ram(model)
         model.eval()
         self._model = model
         self._defaults = model.generation_config.to_diff_dict()
@@ -100,6 +118,8 @@ class TransformersEngine:
             parameters=parameters,
             load_s=time.perf_counter() - started,
             generation_defaults=dict(self._defaults),
+            device=self.placement.device,
+            device_reason=self.placement.reason,
         )
 
     # -- context ---------------------------------------------------------------------------
@@ -146,13 +166,24 @@ class TransformersEngine:
         stop: threading.Event,
         persona: str = "",
         avoid: Sequence[str] = (),
+        prefix: str = "",
     ) -> Reply:
+        """A reply to the newest turn, or with ``prefix`` the rest of the reply it begins.
+
+        Continue (``prefix``): a seq2seq model's decoder starts from its start token and the
+        prefix's tokens, a causal model's prompt ends with them after the generation prompt;
+        ``Reply.text`` and the streamed pieces are only the new text, which may begin with a
+        space (``prefix + reply.text`` is the whole reply). Length settings count only new
+        tokens, so a continuation may be as long as a reply (a seq2seq one within the
+        position limit).
+        """
         from transformers import StoppingCriteriaList
 
         window = self.fit(turns, persona)
         started = time.perf_counter()
-        streamer = DeltaStreamer(self._tokenizer, on_text)
-        effective = settings.merged_over(self._defaults)
+        prefix_ids = self._prefix_ids(prefix, window)
+        streamer = DeltaStreamer(self._tokenizer, on_text, prefix_ids)
+        effective = settings.merged_over(self.decoding_defaults())
         beams = int(effective.get("num_beams") or 1)
         hooks: dict[str, Any] = {"stopping_criteria": StoppingCriteriaList([StopOnEvent(stop)])}
         if avoid and beams > 1:
@@ -163,17 +194,20 @@ class TransformersEngine:
             settings = settings.with_changes(do_sample=True)  # greedy would repeat itself
         if streams(effective) and not (avoid and beams > 1):
             hooks["streamer"] = streamer
-        prompt = 0 if self.folder.is_seq2seq else len(window.input_ids)
+        if self.folder.is_seq2seq:  # the decoder's start token and the prefix
+            prompt = 1 + len(prefix_ids) if prefix_ids else 0
+        else:
+            prompt = len(window.input_ids) + len(prefix_ids)
         given = {text.strip() for text in avoid}
-        for _attempt in range(MAX_REGENERATE_SAMPLES if avoid and beams == 1 else 1):
-            output = self._generate_ids(window.input_ids, settings, **hooks)
+        for attempt in range(MAX_REGENERATE_SAMPLES if avoid and beams == 1 else 1):
+            seeded = settings
+            if attempt and settings.seed is not None:  # the same seed would repeat the sample
+                seeded = settings.with_changes(seed=settings.seed + attempt)
+            output = self._generate_ids(window.input_ids, seeded, prefix_ids, **hooks)
             if stop.is_set():
                 raise GenerationCancelled()
-            texts = [
-                self._tokenizer.decode(row[prompt:], skip_special_tokens=True).strip()
-                for row in output
-            ]
-            row = next((i for i, text in enumerate(texts) if text not in given), None)
+            texts = [self._reply_text(row[prompt:].tolist(), prefix_ids) for row in output]
+            row = next((i for i, text in enumerate(texts) if text.strip() not in given), None)
             if row is not None:
                 break
         new_tokens = output[row or 0, prompt:]
@@ -187,6 +221,28 @@ class TransformersEngine:
             engine=self.label,
         )
 
+    def decoding_defaults(self) -> dict[str, Any]:
+        """What replies decode with where no setting overrides it: the model's generation
+        config, and for a causal model ``causal_defaults`` where that config gives none."""
+        return model_defaults(self._defaults, self.folder.is_seq2seq)
+
+    def _prefix_ids(self, prefix: str, window: ContextWindow) -> list[int]:
+        """Continue: the tokens of the reply so far that the model sees (the last ones of a
+        long reply, leaving ``CONTINUE_ROOM`` positions for new tokens)."""
+        if not prefix.strip():
+            return []
+        ids = self.encode(prefix.rstrip())
+        used = 1 if self.folder.is_seq2seq else len(window.input_ids)
+        room = self.folder.context_limit - used - CONTINUE_ROOM
+        return ids[-room:] if room > 0 else []
+
+    def _reply_text(self, new_ids: Sequence[int], prefix_ids: Sequence[int]) -> str:
+        """The text of a reply's new tokens; after a prefix, what decoding adds to it."""
+        decode = self._tokenizer.decode
+        if not prefix_ids:
+            return str(decode(new_ids, skip_special_tokens=True)).strip()
+        return continuation_text(self._tokenizer, prefix_ids, new_ids).rstrip()
+
     def token_ids(self, input_ids: Sequence[int], settings: GenerationSettings) -> list[int]:
         """A seq2seq model's reply token ids for a model input, without the start token.
 
@@ -195,27 +251,76 @@ class TransformersEngine:
         return [int(t) for t in self._generate_ids(input_ids, settings)[0, 1:].tolist()]
 
     def _generate_ids(
-        self, input_ids: Sequence[int], settings: GenerationSettings, **hooks: Any
+        self,
+        input_ids: Sequence[int],
+        settings: GenerationSettings,
+        prefix_ids: Sequence[int] = (),
+        **hooks: Any,
     ) -> torch.Tensor:
-        """transformers' ``generate`` on one model input: the output ids, prompt included."""
+        """transformers' ``generate`` on one model input: the output ids, prompt included
+        (and ``prefix_ids``, the reply being continued: after the decoder's start token for a
+        seq2seq model, after the prompt for a causal one).
+
+        ``seed`` seeds torch before decoding. A causal model gets ``max_new_tokens`` (else
+        ``max_length``, else its default) and ``min_length`` as ``min_new_tokens``, and
+        ``causal_defaults`` where neither the settings nor its generation config set them; a
+        seq2seq model ignores ``max_new_tokens`` and decodes exactly as its config says.
+        """
         import torch
 
         if self._model is None:
             raise EngineError("The model is not loaded yet.")
         kwargs = settings.overrides()
-        if not self.folder.is_seq2seq:
+        seed = kwargs.pop("seed", None)
+        effective = settings.merged_over(self.decoding_defaults())
+        if self.folder.is_seq2seq:
+            kwargs.pop("max_new_tokens", None)
+        else:
             kwargs.pop("encoder_no_repeat_ngram_size", None)
-            kwargs["max_new_tokens"] = kwargs.pop("max_length", CAUSAL_MAX_NEW_TOKENS)
-        ids = torch.tensor([list(input_ids)], dtype=torch.long)
+            length = kwargs.pop("max_length", None)
+            new_tokens = kwargs.get("max_new_tokens", length) or effective.get("max_new_tokens")
+            kwargs["max_new_tokens"] = new_tokens or CAUSAL_MAX_NEW_TOKENS
+            if "min_length" in kwargs:
+                kwargs["min_new_tokens"] = kwargs.pop("min_length")
+            if effective.get("repetition_penalty") is not None:
+                kwargs["repetition_penalty"] = effective["repetition_penalty"]
+            input_ids = [*input_ids, *prefix_ids]
+        ids = torch.tensor([list(input_ids)], dtype=torch.long, device=self.placement.device)
+        if self.folder.is_seq2seq and prefix_ids:
+            hooks["decoder_input_ids"] = self._decoder_prefix(prefix_ids, kwargs, ids.device)
+            effective["max_length"] = kwargs["max_length"]
+        if seed is not None:
+            torch.manual_seed(seed)
         with torch.inference_mode():
             output: torch.Tensor = self._model.generate(
                 input_ids=ids,
                 attention_mask=torch.ones_like(ids),
                 **hooks,
-                **self._generation_extras(settings.merged_over(self._defaults)),
+                **self._generation_extras(effective),
                 **kwargs,
             )
         return output
+
+    def _decoder_prefix(
+        self, prefix_ids: Sequence[int], kwargs: dict[str, Any], device: Any
+    ) -> torch.Tensor:
+        """A seq2seq continuation's ``decoder_input_ids``: the start token and the prefix.
+
+        ``max_length`` and ``min_length`` in ``kwargs`` grow by the prefix's length (so they
+        count new tokens, as in a reply), within the decoder's position limit.
+        """
+        import torch
+
+        config = self._model.generation_config
+        start = config.decoder_start_token_id
+        if start is None:
+            start = self._model.config.decoder_start_token_id
+        grow = len(prefix_ids)
+        longest = int(kwargs.get("max_length", config.max_length)) + grow
+        longest = min(self.folder.context_limit, longest)
+        kwargs["max_length"] = longest
+        kwargs["min_length"] = min(longest, int(kwargs.get("min_length", config.min_length)) + grow)
+        return torch.tensor([[int(start), *prefix_ids]], dtype=torch.long, device=device)
 
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
         """More arguments for ``generate`` (none here: this is the reference)."""
@@ -234,7 +339,9 @@ class StopOnEvent:
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **_: Any) -> torch.Tensor:
         import torch
 
-        return torch.full((input_ids.shape[0],), self.stop.is_set(), dtype=torch.bool)
+        return torch.full(
+            (input_ids.shape[0],), self.stop.is_set(), dtype=torch.bool, device=input_ids.device
+        )
 
 
 class DeltaStreamer:
@@ -244,10 +351,13 @@ class DeltaStreamer:
     Text ending in an incomplete UTF-8 sequence is held back until the next token completes it.
     """
 
-    def __init__(self, tokenizer: Any, on_text: TextCallback) -> None:
+    def __init__(
+        self, tokenizer: Any, on_text: TextCallback, prefix_ids: Sequence[int] = ()
+    ) -> None:
         self.tokenizer = tokenizer
         self.on_text = on_text
         self.skip_first = True  # the prompt (causal) or the decoder start token (seq2seq)
+        self.prefix_ids = list(prefix_ids)  # Continue: only text after these is sent
         self.ids: list[int] = []
         self.sent = ""
         self.first_text_at: float | None = None
@@ -257,7 +367,10 @@ class DeltaStreamer:
             self.skip_first = False
             return
         self.ids.extend(int(v) for v in value.reshape(-1).tolist())
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True).lstrip()
+        if self.prefix_ids:
+            text = continuation_text(self.tokenizer, self.prefix_ids, self.ids)
+        else:
+            text = self.tokenizer.decode(self.ids, skip_special_tokens=True).lstrip()
         if text.endswith("\ufffd") or not text.startswith(self.sent):
             return
         delta = text[len(self.sent) :]
@@ -269,6 +382,16 @@ class DeltaStreamer:
 
     def end(self) -> None:
         return None
+
+
+def continuation_text(tokenizer: Any, prefix_ids: Sequence[int], new_ids: Sequence[int]) -> str:
+    """What ``new_ids`` add to the text of ``prefix_ids`` (decoded together, so a word split
+    across the two and the space between them come out right)."""
+    head = str(tokenizer.decode(list(prefix_ids), skip_special_tokens=True))
+    whole = str(tokenizer.decode([*prefix_ids, *new_ids], skip_special_tokens=True))
+    if whole.startswith(head):
+        return whole[len(head) :]
+    return str(tokenizer.decode(list(new_ids), skip_special_tokens=True))
 
 
 def keep_weights_in_ram(model: Any) -> None:
