@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from core.engines import ENGINE_CHOICES, EngineChoice, default_threads
-from core.settings import DEFAULT_PRESET, PRESETS, GenerationSettings
+from core.settings import CUSTOM_PRESET, DEFAULT_PRESET, PRESETS, GenerationSettings
 
 MAX_RECENT_FILES = 10
 MAX_RECENT_MODELS = 8
@@ -61,16 +61,37 @@ class AppSettings:
 
     @property
     def preset(self) -> str:
+        """The reply style chosen: a built-in preset, a user preset, or ``CUSTOM_PRESET``."""
         value = self._str("generation/preset", DEFAULT_PRESET)
-        return value if value in PRESETS else DEFAULT_PRESET
+        known = value in PRESETS or value == CUSTOM_PRESET or value in self.user_presets
+        return value if known else DEFAULT_PRESET
 
     @preset.setter
     def preset(self, name: str) -> None:
         self._store.setValue("generation/preset", name)
 
     @property
+    def custom_generation(self) -> GenerationSettings:
+        """The settings of the ``CUSTOM_PRESET`` style (JSON overrides in the file)."""
+        try:
+            data = json.loads(self._str("generation/custom", "{}"))
+        except ValueError:
+            return GenerationSettings()
+        return GenerationSettings.from_dict(data if isinstance(data, dict) else {})
+
+    @custom_generation.setter
+    def custom_generation(self, settings: GenerationSettings) -> None:
+        self._store.setValue("generation/custom", json.dumps(settings.overrides(), sort_keys=True))
+
+    @property
     def generation(self) -> GenerationSettings:
-        return PRESETS[self.preset]
+        """The settings of the chosen reply style (what new chats start with)."""
+        name = self.preset
+        if name in PRESETS:
+            return PRESETS[name]
+        if name == CUSTOM_PRESET:
+            return self.custom_generation
+        return GenerationSettings.from_dict(self.user_presets[name])
 
     @property
     def recent_files(self) -> list[str]:

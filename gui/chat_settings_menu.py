@@ -1,8 +1,8 @@
 """The Chat menu's settings: the bot's persona, the reply style, the engine and CPU threads.
 
 The persona and the reply style belong to the shown chat (stored in its file, through the
-session); the engine and the thread count belong to the app (remembered in the settings file
-when chosen here, and sent with the next load request).
+session); the engine and the thread count belong to the app (sent with the next load
+request, and remembered in the settings file once a model has loaded with them).
 """
 
 from __future__ import annotations
@@ -43,12 +43,14 @@ class ChatSettingsMenu:
             self.preset_actions[name] = action
         engine_menu = menu.addMenu("&Engine")
         engine_group = QActionGroup(window)
+        self.engine_actions: dict[EngineChoice, QAction] = {}
         for choice in ENGINE_CHOICES:
             action = QAction(ENGINE_LABELS[choice], window, checkable=True)
             action.setChecked(choice == window.engine_choice)
             action.triggered.connect(lambda _=False, c=choice: self.set_engine(c))
             engine_group.addAction(action)
             engine_menu.addAction(action)
+            self.engine_actions[choice] = action
         threads_action = menu.addAction("CPU &Threads…")
         threads_action.triggered.connect(self.edit_threads)
 
@@ -67,12 +69,17 @@ class ChatSettingsMenu:
         window.session.set_settings(PRESETS[name])
         window.statusBar().showMessage(f"Reply style: {name}", 3000)
 
+    def show_engine(self, choice: EngineChoice) -> None:
+        """Tick the engine in use."""
+        self.engine_actions[choice].setChecked(True)
+
     def set_engine(self, choice: EngineChoice) -> None:
+        """Load the model with another engine; it is remembered once the model loads with it
+        (a choice that fails falls back to Automatic, and the menu shows that)."""
         window = self.window
         if choice == window.engine_choice:
             return
         window.engine_choice = choice
-        window.settings.engine = choice
         if not window.model_setup.loading and not window.session.pending:
             window.start_loading()
 

@@ -36,6 +36,10 @@ class InputBox(QPlainTextEdit):
             ):
                 event.ignore()  # nothing typed to undo: let the window's Undo have the key
                 return True
+            control = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+            if control and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                event.ignore()  # Ctrl+Shift+Enter is Continue Reply, not a new line
+                return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802

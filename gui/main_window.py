@@ -47,6 +47,7 @@ from gui.input_box import InputBox
 from gui.library_start import LibraryStart
 from gui.message_actions import MessageActions
 from gui.message_list import MessageListModel, MessageListView
+from gui.model_choices import ModelChoices
 from gui.model_setup import ModelSetup
 from gui.persona_panel import PersonaPanel
 from gui.reply_actions import ReplyActions
@@ -96,7 +97,10 @@ class MainWindow(QMainWindow):
             options.offline,
             lambda: (self.engine_choice, self.threads),
             self.options_headless,
+            lambda: self.settings.device,
         )
+        self.model_choices = ModelChoices(self)
+        self.model_setup.fallback = self.model_choices.fall_back
         self.model_setup.model_ready.connect(self.on_model_ready)
         self.model_setup.model_failed.connect(self.model_failed)
         self.model_setup.busy_changed.connect(self._update_actions)
@@ -179,14 +183,6 @@ class MainWindow(QMainWindow):
         menu_bar = self.menuBar()
         file_menu = menu_bar.addMenu("&File")
         self.files.build_menu(file_menu)
-        self.open_model_action = file_menu.addAction("Open Model &Folder…")
-        self.open_model_action.triggered.connect(self.model_setup.choose_model_folder)
-        self.reload_model_action = file_menu.addAction("&Reload Model")
-        self.reload_model_action.setToolTip(
-            "Load the model again (after a cancelled download or a failed load)"
-        )
-        self.reload_model_action.triggered.connect(lambda: self.model_setup.start_loading())
-        file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -224,6 +220,21 @@ class MainWindow(QMainWindow):
         persona_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
         view_menu.addAction(persona_toggle)
 
+        model_menu = menu_bar.addMenu("&Model")
+        self.choose_model_action = model_menu.addAction("&Choose Model…")
+        self.choose_model_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.choose_model_action.setToolTip(
+            "BlenderBot models, any hub model, a folder, or a recent one; remove downloads"
+        )
+        self.choose_model_action.triggered.connect(self.choose_model)
+        self.open_model_action = model_menu.addAction("Open Model &Folder…")
+        self.open_model_action.triggered.connect(self.model_setup.choose_model_folder)
+        self.reload_model_action = model_menu.addAction("&Reload Model")
+        self.reload_model_action.setToolTip(
+            "Load the model again (after a cancelled download or a failed load)"
+        )
+        self.reload_model_action.triggered.connect(lambda: self.model_setup.start_loading())
+
         chat_menu = menu_bar.addMenu("&Chat")
         self.files.build_chat_menu(chat_menu)
         chat_menu.addSeparator()
@@ -237,6 +248,11 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.message_actions.copy_markdown_action)
         chat_menu.addSeparator()
         self.chat_settings = ChatSettingsMenu(self, chat_menu)
+        edit_menu.addSeparator()
+        self.preferences_action = edit_menu.addAction("&Preferences…")
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.triggered.connect(self.open_preferences)
         self.sidebar.trash_button.setMenu(self.files.trash_menu)
         files = self.files
         self.chat_list.context_actions = [
@@ -257,6 +273,12 @@ class MainWindow(QMainWindow):
         self.speed_label = QLabel("")
         self.speed_label.setAccessibleName("Speed of the last reply")
         self.speed_label.setToolTip("Tokens per second of the last reply")
+        self.model_button = QPushButton("Model…")
+        self.model_button.setFlat(True)
+        self.model_button.setToolTip("Choose another model (Ctrl+Shift+M)")
+        self.model_button.setAccessibleName("Choose model")
+        self.model_button.clicked.connect(self.choose_model)
+        status.addWidget(self.model_button)
         status.addWidget(self.model_setup.label)
         status.addWidget(self.model_setup.progress_bar)
         status.addPermanentWidget(self.speed_label)
@@ -276,12 +298,23 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_model_ready(self, info: ModelInfo) -> None:
-        if info.reference and self.options.persist:
-            self.settings.model = info.reference  # remembered once it has worked
+        self.chat_settings.show_engine(self.engine_choice)
+        if self.options.persist:  # what has worked is what the next start uses
+            if info.reference:
+                self.settings.model = info.reference
+                self.settings.add_recent_model(info.reference)
+            if self.engine_choice != self.options.engine:  # chosen in this window, not given
+                self.settings.engine = self.engine_choice  # on the command line
         self._update_actions()
         self.model_ready.emit(info)
         self.session.model_loaded(info.model_id)
         self.measure_context()
+
+    def choose_model(self) -> None:
+        self.model_choices.choose_model()
+
+    def open_preferences(self) -> None:
+        self.model_choices.open_preferences()
 
     @property
     def model_label(self) -> QLabel:
@@ -567,6 +600,8 @@ class MainWindow(QMainWindow):
             self.message_actions.update_actions(generating)
             self.chat_undo.update_actions()
         self.open_model_action.setEnabled(not self.session.pending)
+        self.choose_model_action.setEnabled(not self.session.pending)
+        self.model_button.setEnabled(not self.session.pending)
         self.reload_model_action.setEnabled(
             not self.session.pending and not self.model_setup.loading
         )
@@ -606,6 +641,7 @@ class _SessionView(SessionObserver):
             window.message_model.append_message(message)
             window.message_view.scrollToBottom()
             window.update_title()
+            window._update_actions()
 
     def reply_started(self, chat: Chat) -> None:
         window = self.window

@@ -43,6 +43,7 @@ class ModelSetup(QObject):
         offline: bool,
         load_options: Callable[[], tuple[EngineChoice, int]],
         headless: Callable[[], bool],
+        device_option: Callable[[], str] = lambda: "auto",
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -51,7 +52,11 @@ class ModelSetup(QObject):
         self.offline = offline
         self.load_options = load_options
         self.headless = headless
+        self.device_option = device_option  # "auto", "cpu", "mps" or "cuda:N"
         self.info: ModelInfo | None = None
+        # Given a load error, may start another load instead (the window falls back to the
+        # automatic engine); True means it did, and the error is not shown.
+        self.fallback: Callable[[str], bool] = lambda message: False
         self.loading = False
         self.download_dialog: QProgressDialog | None = None
         self.missing_dialog: ModelMissingDialog | None = None
@@ -76,7 +81,7 @@ class ModelSetup(QObject):
 
     def _request(self, reference: str) -> LoadRequest:
         engine, threads = self.load_options()
-        return LoadRequest(reference, engine, threads)
+        return LoadRequest(reference, engine, threads, self.device_option())
 
     def _set_loading(self, loading: bool) -> None:
         self.loading = loading
@@ -104,16 +109,20 @@ class ModelSetup(QObject):
         if info.reference:
             self.reference = info.reference
         self._set_loading(False)
-        self.label.setText(f"Ready: {info.model_id} ({info.engine})")
+        where = "" if info.device == "cpu" else f", {info.device}"
+        self.label.setText(f"Ready: {info.model_id} ({info.engine}{where})")
         self.label.setToolTip(
             f"{info.path}\n{info.architecture}, {info.parameters / 1e6:.1f} M parameters, "
             f"context {info.context_limit} tokens, loaded in {info.load_s:.1f} s"
+            + (f"\nDevice: {info.device_reason}" if info.device_reason else "")
         )
         self.model_ready.emit(info)
 
     @Slot(str)
     def on_load_failed(self, message: str) -> None:
         self._set_loading(False)
+        if self.fallback(message):
+            return
         self.label.setText("Model error")
         self.label.setToolTip(message)
         self.model_failed.emit(message)

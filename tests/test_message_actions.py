@@ -285,3 +285,71 @@ def test_the_persona_panel_edits_the_chats_persona_which_undo_takes_back(
     assert panel.editor.toPlainText() == ""
     window.show_chat(window.library.sorted_chats()[-1])
     assert panel.editor.toPlainText() == "I am a pirate."
+
+
+def test_continue_from_the_keyboard_adds_to_the_last_reply(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    window = make_window(tiny_model)
+    activate(qtbot, window)
+    window.session.set_settings(GenerationSettings(num_beams=1, do_sample=False, max_length=6))
+    send(qtbot, window, "Tell me a long story")
+    reply = window.conversation.messages[1]
+    head = reply.content
+    sent: list[Any] = []
+    window.host.generate_requested.connect(sent.append)
+    with qtbot.waitSignal(window.reply_shown, timeout=60_000):
+        qtbot.keyClick(
+            window.input_box,
+            Qt.Key.Key_Return,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+    QApplication.processEvents()
+    assert sent[0].prefix == head and [t.text for t in sent[0].turns] == ["Tell me a long story"]
+    assert len(window.conversation.messages) == 2  # the same reply, longer
+    assert reply.content.startswith(head) and len(reply.content) > len(head)
+    assert reply.meta["continued"] == 1
+    assert head in window.session.current.path.read_text()
+    window.chat_undo.undo()
+    assert window.conversation.messages[1].content == head
+
+
+def test_preferences_change_the_chats_settings_and_they_survive_a_restart(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    from PySide6.QtCore import QTimer
+
+    window = make_window(tiny_model)
+    activate(qtbot, window)
+
+    def fill() -> None:
+        dialog = window.model_choices.preferences
+        assert dialog is not None
+        beams = dialog.fields["num_beams"]
+        beams.setFocus()
+        qtbot.keyClicks(beams, "3")
+        length = dialog.fields["max_length"]
+        length.setFocus()
+        qtbot.keyClicks(length, "500")  # past BlenderBot's 128 positions: refused
+        assert not dialog.ok_button.isEnabled()
+        length.clear()
+        qtbot.keyClicks(length, "40")
+        assert dialog.ok_button.isEnabled()
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+    QTimer.singleShot(300, fill)
+    qtbot.keyClick(window.input_box, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    settings = window.session.transcript.settings
+    assert (settings.num_beams, settings.max_length) == (3, 40)
+    send(qtbot, window, "Hi")
+    path = window.session.current.path
+    assert '"num_beams": 3' in path.read_text()
+    assert window.conversation.messages[1].meta["settings"]["num_beams"] == 3
+    window.close()
+
+    again = make_window(tiny_model, load=False)
+    (chat,) = [c for c in again.library.chats.values() if c.path == path]
+    again.show_chat(chat)
+    assert again.session.transcript.settings.num_beams == 3
+    again.files.new_chat()  # a new chat starts with the style last chosen
+    assert again.session.transcript.settings.num_beams == 3

@@ -1,0 +1,398 @@
+"""The model picker: choose a BlenderBot, any hub model, a local folder or a recent model.
+
+``ModelPicker(data_dir, recent, current_reference, parent)`` is a modal dialog:
+
+- ``data_dir``: Confab's data folder (its int8 conversions are in ``<data_dir>/models``);
+- ``recent``: the recent models, newest first (``AppSettings.recent_models``);
+- ``current_reference``: the model in use (it cannot be removed while in use);
+- ``parent``: the window it belongs to.
+
+After ``exec()`` returns ``QDialog.DialogCode.Accepted``, ``picker.reference`` is the chosen hub
+id or folder path, to load with ``MainWindow.start_loading(picker.reference)``; a model not on
+this computer yet goes through the usual download-with-consent flow when it is loaded.
+``picker.recent`` is the recent list after any Remove (removed or forgotten entries are gone):
+store it back with ``AppSettings.recent_models = picker.recent`` whatever the result.
+``picker.removed`` lists what each Remove deleted (``core.model_catalog.Removal``).
+
+The dialog lists the BlenderBot family (download size, memory per engine, license, whether
+it is downloaded), the recent models, a line for any hub id and a "Choose Folder…" button.
+Use accepts the selection (Enter does too; the family list has the focus first); Remove
+deletes a downloaded or converted model after a confirmation naming what it deletes and its
+size (a local folder is only forgotten, never deleted); Cancel closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import APP_NAME
+from core.model_catalog import (
+    FAMILY,
+    CatalogEntry,
+    Removal,
+    cache_status,
+    entry_for,
+    forget_recent,
+    hub_id_problem,
+    recent_entries,
+    removal_plan,
+    remove_model,
+)
+from core.models import ModelError, is_local_reference, resolve
+from gui.dialogs import human_size
+
+Source = Literal["family", "recent", "typed"]
+REFERENCE_ROLE = Qt.ItemDataRole.UserRole
+
+
+def _ram_text(entry: CatalogEntry) -> str:
+    transformers = entry.ram_bytes("transformers")
+    fast = entry.ram_bytes("fast")
+    if transformers is None:
+        return ""
+    text = f"memory {human_size(transformers)} (transformers)"
+    if fast is not None:
+        return f"{text}, {human_size(fast)} (fast)"
+    return f"{text}; the fast engine does not run it"
+
+
+class ModelPicker(QDialog):
+    """Choose the model to chat with; remove downloaded ones (see the module docstring)."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        recent: Sequence[str],
+        current_reference: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"{APP_NAME}: choose a model")
+        self.data_dir = data_dir
+        self.recent: list[str] = list(recent)
+        self.current_reference = current_reference
+        self.reference = ""
+        self.removed: list[Removal] = []
+        self.source: Source = "family"
+        self.plans: dict[str, Removal] = {}
+
+        family_label = QLabel("&BlenderBot models:")
+        self.family_list = QListWidget()
+        self.family_list.setAccessibleName("BlenderBot models")
+        self.family_list.setAccessibleDescription(
+            "Download size, memory per engine, license, and whether it is on this computer"
+        )
+        family_label.setBuddy(self.family_list)
+        self.recent_label = QLabel("&Recent models:")
+        self.recent_list = QListWidget()
+        self.recent_list.setAccessibleName("Recent models")
+        self.recent_label.setBuddy(self.recent_list)
+        hub_label = QLabel("Any model on the Hugging Face &hub:")
+        self.hub_edit = QLineEdit()
+        self.hub_edit.setPlaceholderText("owner/name, e.g. facebook/blenderbot-400M-distill")
+        self.hub_edit.setAccessibleName("Hub model id")
+        self.hub_edit.setClearButtonEnabled(True)
+        hub_label.setBuddy(self.hub_edit)
+        self.folder_button = QPushButton("Choose &Folder…")
+        self.folder_button.setAccessibleName("Choose a model folder")
+        self.folder_button.setAutoDefault(False)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Model picker message")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.buttons = QDialogButtonBox()
+        self.use_button = self.buttons.addButton("&Use", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.use_button.setAccessibleName("Use the selected model")
+        self.use_button.setDefault(True)
+        self.remove_button = self.buttons.addButton(
+            "&Remove…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.remove_button.setAccessibleName("Remove the selected model from this computer")
+        self.remove_button.setAutoDefault(False)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAutoDefault(False)
+
+        hub_row = QHBoxLayout()
+        hub_row.addWidget(self.hub_edit, 1)
+        hub_row.addWidget(self.folder_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(family_label)
+        layout.addWidget(self.family_list, 3)
+        layout.addWidget(self.recent_label)
+        layout.addWidget(self.recent_list, 1)
+        layout.addWidget(hub_label)
+        layout.addLayout(hub_row)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        QWidget.setTabOrder(self.family_list, self.recent_list)
+        QWidget.setTabOrder(self.recent_list, self.hub_edit)
+        QWidget.setTabOrder(self.hub_edit, self.folder_button)
+
+        self.family_list.currentItemChanged.connect(self._family_selected)
+        self.recent_list.currentItemChanged.connect(self._recent_selected)
+        self.family_list.itemDoubleClicked.connect(self._use_item)
+        self.recent_list.itemDoubleClicked.connect(self._use_item)
+        self.hub_edit.textEdited.connect(self._typed)
+        self.folder_button.clicked.connect(self.choose_folder)
+        self.use_button.clicked.connect(self.use)
+        self.remove_button.clicked.connect(self.remove_selected)
+        cancel.clicked.connect(self.reject)
+
+        self.refresh()
+        self._select(current_reference)
+        self.resize(640, 560)
+
+    # -- the lists -----------------------------------------------------------------------------
+    def _status_text(self, entry: CatalogEntry) -> str:
+        plan = self.plans[entry.reference]
+        if entry.is_folder:
+            status = "local folder" if Path(entry.reference).is_dir() else "folder not found"
+        else:
+            status = cache_status(entry.reference)
+        if plan.conversions:
+            status += ", converted for the fast engine"
+        if entry.reference == self.current_reference:
+            status += ", in use"
+        return status
+
+    def _item(self, entry: CatalogEntry) -> QListWidgetItem:
+        self.plans[entry.reference] = removal_plan(entry.reference, self.data_dir)
+        lines = [f"{entry.name} — {self._status_text(entry)}"]
+        if entry.is_folder:
+            lines.append(entry.reference)
+        elif entry.description and entry.kind == "family":
+            lines.append(entry.description)
+        facts = []
+        if entry.download_bytes is not None:
+            facts.append(f"download {human_size(entry.download_bytes)}")
+        ram = _ram_text(entry)
+        if ram:
+            facts.append(ram)
+        if entry.license:
+            facts.append(entry.license)
+        if facts:
+            lines.append(" · ".join(facts))
+        item = QListWidgetItem("\n".join(lines))
+        item.setData(REFERENCE_ROLE, entry.reference)
+        item.setToolTip(entry.reference)
+        return item
+
+    def refresh(self) -> None:
+        """List the family and the recent models with what is on this computer now."""
+        self.plans.clear()
+        for widget, entries in (
+            (self.family_list, list(FAMILY)),
+            (self.recent_list, recent_entries(self.recent)),
+        ):
+            widget.blockSignals(True)
+            widget.clear()
+            for entry in entries:
+                widget.addItem(self._item(entry))
+            widget.blockSignals(False)
+        has_recent = self.recent_list.count() > 0
+        self.recent_label.setVisible(has_recent)
+        self.recent_list.setVisible(has_recent)
+        self._update_buttons()
+
+    def _select(self, reference: str) -> None:
+        """Select ``reference`` where it is listed (else the first family member); focus it."""
+        lists: tuple[tuple[Source, QListWidget], ...] = (
+            ("family", self.family_list),
+            ("recent", self.recent_list),
+        )
+        for source, widget in lists:
+            for row in range(widget.count()):
+                if widget.item(row).data(REFERENCE_ROLE) == reference:
+                    widget.setCurrentRow(row)
+                    widget.setFocus()
+                    self.source = source
+                    self._update_buttons()
+                    return
+        self.family_list.setCurrentRow(0)
+        self.family_list.setFocus()
+        self.source = "family"
+        self._update_buttons()
+
+    def selected_reference(self) -> str:
+        """The hub id or folder that Use would choose ("" if none)."""
+        if self.source == "typed":
+            return self.hub_edit.text().strip()
+        widget = self.family_list if self.source == "family" else self.recent_list
+        item = widget.currentItem()
+        return str(item.data(REFERENCE_ROLE)) if item is not None else ""
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _family_selected(self, current: QListWidgetItem | None, _: object = None) -> None:
+        if current is not None:
+            self.source = "family"
+            self.recent_list.clearSelection()
+            self.message.clear()
+        self._update_buttons()
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _recent_selected(self, current: QListWidgetItem | None, _: object = None) -> None:
+        if current is not None:
+            self.source = "recent"
+            self.family_list.clearSelection()
+            self.message.clear()
+        self._update_buttons()
+
+    @Slot(str)
+    def _typed(self, text: str) -> None:
+        self.source = "typed"
+        self.family_list.clearSelection()
+        self.recent_list.clearSelection()
+        text = text.strip()
+        if not text:
+            self.message.clear()
+        elif is_local_reference(text):
+            self.message.setText("A folder: Use checks that it holds a model.")
+        else:
+            problem = hub_id_problem(text)
+            self.message.setText(problem or f"{text}: {cache_status(text)}")
+        self._update_buttons()
+
+    def _typed_problem(self) -> str:
+        text = self.hub_edit.text().strip()
+        return "" if is_local_reference(text) and text else hub_id_problem(text)
+
+    def _update_buttons(self) -> None:
+        reference = self.selected_reference()
+        if self.source == "typed":
+            self.use_button.setEnabled(not self._typed_problem())
+            self.remove_button.setEnabled(False)
+            self.remove_button.setToolTip("")
+            return
+        self.use_button.setEnabled(bool(reference))
+        plan = self.plans.get(reference)
+        in_use = bool(reference) and reference == self.current_reference
+        removable = plan is not None and (not plan.is_empty or self.source == "recent")
+        self.remove_button.setEnabled(removable and not in_use)
+        self.remove_button.setToolTip(
+            "The model in use cannot be removed; choose another one first." if in_use else ""
+        )
+
+    # -- using -------------------------------------------------------------------------------
+    @Slot(QListWidgetItem)
+    def _use_item(self, item: QListWidgetItem) -> None:
+        self.use()
+
+    @Slot()
+    def use(self) -> None:
+        """Accept the selection (a folder is checked first: a bad one is named and kept open)."""
+        reference = self.selected_reference()
+        if not reference:
+            return
+        if self.source == "typed":
+            problem = self._typed_problem()
+            if problem:
+                self.message.setText(problem)
+                return
+        if is_local_reference(reference) and not self._folder_ok(reference):
+            return
+        self.reference = reference
+        self.accept()
+
+    def _folder_ok(self, folder: str) -> bool:
+        try:
+            resolve(folder)
+        except ModelError as error:
+            self.message.setText(str(error))
+            return False
+        return True
+
+    @Slot()
+    def choose_folder(self) -> None:
+        """Ask for a folder; a folder holding a model is used at once."""
+        dialog = QFileDialog(self, "Choose a model folder")
+        dialog.setObjectName("model-folder-dialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return
+        folder = dialog.selectedFiles()[0]
+        if self._folder_ok(folder):
+            self.reference = folder
+            self.accept()
+
+    # -- removing ----------------------------------------------------------------------------
+    def _confirmation_text(self, entry: CatalogEntry, plan: Removal) -> str:
+        lines = [f"Remove {entry.name} from this computer?", ""]
+        if plan.is_empty:
+            lines = [f"Forget {entry.name} from the recent models?"]
+        else:
+            lines.append("This deletes:")
+            if plan.cache_entry is not None:
+                lines.append(
+                    f"• its download in the Hugging Face cache, {plan.cache_entry} "
+                    f"({human_size(plan.cache_bytes)})"
+                )
+            for folder in plan.conversions:
+                lines.append(f"• Confab's fast-engine conversion, {folder}")
+            if plan.conversions:
+                lines.append(f"  ({human_size(plan.conversion_bytes)} in all)")
+            lines += ["", f"{human_size(plan.total_bytes)} will be freed."]
+        if entry.is_folder:
+            lines += ["", f"The folder {entry.reference} itself is not deleted."]
+        elif plan.cache_entry is not None:
+            lines += ["", "Using it again needs a new download."]
+        return "\n".join(lines)
+
+    @Slot()
+    def remove_selected(self) -> None:
+        """Ask, then delete the selected model's download and conversions (see module doc)."""
+        reference = self.selected_reference()
+        plan = self.plans.get(reference)
+        if plan is None or reference == self.current_reference:
+            return
+        entry = entry_for(reference)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            f"{APP_NAME}: remove a model",
+            self._confirmation_text(entry, plan),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("remove-model-confirmation")
+        confirm = box.addButton(
+            "Remove" if not plan.is_empty else "Forget", QMessageBox.ButtonRole.DestructiveRole
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is not confirm:
+            return
+        try:
+            removal = remove_model(reference, self.data_dir)
+        except OSError as error:
+            message = f"{entry.name} could not be removed completely: {error}"
+        else:
+            self.removed.append(removal)
+            message = (
+                f"Removed {entry.name}: {human_size(removal.total_bytes)} freed."
+                if not removal.is_empty
+                else f"Forgot {entry.name}."
+            )
+        if entry.kind != "family":
+            self.recent = forget_recent(self.recent, reference)
+        self.refresh()
+        self._select(reference)
+        self.message.setText(message)  # after selecting, which clears the message
