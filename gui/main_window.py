@@ -281,6 +281,9 @@ class MainWindow(QMainWindow):
         status.addWidget(self.model_button)
         status.addWidget(self.model_setup.label)
         status.addWidget(self.model_setup.progress_bar)
+        self.device_label = QLabel("")
+        self.device_label.setAccessibleName("Device")
+        status.addPermanentWidget(self.device_label)
         status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.context_label)
         if self.options.read_only:
@@ -299,6 +302,10 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_model_ready(self, info: ModelInfo) -> None:
         self.chat_settings.show_engine(self.engine_choice)
+        if self.session.current is not None and self.session.current.transcript is not None:
+            self.show_persona(self.session.current.transcript.conversation.persona)  # its hint
+        self.device_label.setText(info.device_reason or info.device)
+        self.device_label.setToolTip(f"Where the model runs: {info.device_reason or info.device}")
         if self.options.persist:  # what has worked is what the next start uses
             if info.reference:
                 self.settings.model = info.reference

@@ -52,6 +52,8 @@ def test_an_engine_that_works_is_remembered(
         window.chat_settings.engine_actions["fast"].trigger()
     assert window.settings.engine == "fast"
     assert window.model_info is not None and window.model_info.engine != "transformers"
+    # The status bar says where the model runs and why (no GPU on these machines).
+    assert window.device_label.text() == "CPU: no CUDA device"
 
 
 def test_switching_models_in_the_picker_keeps_the_chat_and_records_each_replys_model(
@@ -79,6 +81,8 @@ def test_switching_models_in_the_picker_keeps_the_chat_and_records_each_replys_m
     with qtbot.waitSignal(window.model_ready, timeout=60_000):
         window.model_button.click()  # the status bar's Model… button opens the picker
     assert window.model_setup.reference == str(causal_model)
+    # The persona panel speaks of a system prompt now, not of BlenderBot's persona lines.
+    assert "system prompt" in window.persona_panel.hint.text()
     assert window.settings.recent_models == [str(causal_model), str(tiny_model)]
     with qtbot.waitSignal(window.reply_shown, timeout=60_000):
         window.input_box.setPlainText("And now?")
