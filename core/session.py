@@ -382,18 +382,24 @@ class ChatSession:
         chat = self.current
         assert chat is not None
         reply = self.last_reply(chat)
-        if reply is None:
-            return "no reply"
         if self.pending_for(chat) is not None:
             return "busy"
+        if reply is None:
+            return "no reply"
         if not self.model_ready:
             return "no model"
         self._request(chat, continues=reply)
         return ""
 
     def reply_failed(self, request_id: int, message: str) -> None:
+        """A failed reply leaves a note saying why; text it had already written (a server
+        that went away mid-reply) is kept as the reply, marked ``interrupted`` with it."""
         pending = self._end(request_id)
         if pending is not None:
+            if pending.text.strip():
+                meta = {"interrupted": message, **self._how_made(pending)}
+                text = pending.text if pending.continues else pending.text.strip()
+                self._record(pending, text, meta)
             before = self.snapshot(pending.chat)
             self._append(pending.chat, "system", message)
             self._edited(pending.chat, REPLY, before)

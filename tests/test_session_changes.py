@@ -89,7 +89,7 @@ def test_nothing_changes_while_a_reply_is_written(tmp_path: Path) -> None:
     assert session.delete([message]) == "busy"
     assert session.edit(message, "Bye") == "busy"
     assert session.restore(chat, dumps(Transcript())) == "busy"
-    assert session.continue_reply() == "no reply"
+    assert session.continue_reply() == "busy"
 
 
 def test_continue_asks_with_the_reply_so_far_and_adds_to_it(tmp_path: Path) -> None:
@@ -138,3 +138,79 @@ def test_a_bad_branch_in_a_file_is_refused_with_where_it_is() -> None:
         loads(text.replace('"following": [', '"following": {"a": [', 1).replace(
             '}\n          ]\n        },', '}\n          ]}\n        },', 1
         ))
+
+
+def test_turns_and_versions_at_their_edges() -> None:
+    conversation = Conversation()
+    for role, text in [("system", "note"), ("user", "a"), ("assistant", "b"), ("assistant", "b2"),
+                       ("user", "c"), ("user", "d"), ("assistant", "e")]:
+        conversation.add(role, text)  # type: ignore[arg-type]
+    note, a, b, b2, c, d, e = conversation.messages
+    assert conversation.turn_of(note) == [note]  # before any user turn: alone
+    assert conversation.turn_of(b2) == [a, b, b2]
+    assert conversation.turn_of(c) == [c]  # a turn the next user message follows at once
+    assert conversation.turn_of(e) == [d, e]
+
+    assert conversation.show_version(b, 1) is False  # one version: nothing to show
+    b.add_version("b again", {})
+    assert conversation.show_version(b, 0) is True and b.content == "b"
+    conversation.edit(d, "d edited")
+    assert conversation.messages[-1] is d and d.content == "d edited"
+    assert conversation.show_version(d, 1) is False  # the one shown already
+    assert conversation.show_version(d, -5) is True  # clamped to the first
+    assert d.content == "d" and conversation.messages[-1] is e
+    assert conversation.show_version(d, 9) is True and conversation.messages[-1] is d
+
+
+def test_why_not_answers_and_request_ids(tmp_path: Path) -> None:
+    requests: list[GenerateRequest] = []
+    session = ChatSession(ChatLibrary(tmp_path / "data"), requests.append, GenerationSettings())
+    first = session.start()
+    assert session.new_chat() is first  # an empty new chat is shown again, not another
+    assert session.select(first) is True
+    assert session.send("  \n") == "empty"
+    assert session.regenerate() == "no reply"
+    assert session.continue_reply() == "no reply"
+    assert session.send("Hi") == ""  # no model yet: it waits
+    assert requests == [] and session.waiting == [first]
+    assert session.send("Again") == ""  # a second question waits with the first
+    session.model_loaded("tiny")
+    assert len(requests) == 1 and [t.text for t in requests[0].turns] == ["Hi", "Again"]
+    assert session.send("More") == "busy"
+    assert session.regenerate() == "busy" and session.continue_reply() == "busy"
+    session.reply_finished(requests[0].request_id, "Hello", {})
+    session.model_unloaded()
+    assert session.regenerate() == "no model" and session.continue_reply() == "no model"
+    session.model_loaded("tiny")
+    assert session.regenerate() == ""
+    assert requests[1].request_id == requests[0].request_id + 1  # ids never repeat
+    assert requests[1].avoid == ("Hello",)
+    session.reply_finished(requests[1].request_id, "Hi there", {})
+    reply = session.transcript.conversation.messages[-1]
+    assert session.show_version(reply, -1) is True and reply.content == "Hello"
+    assert session.show_version(reply, -1) is False  # the first already
+
+    # A beam search stopped before any text: the turn is marked, and Regenerate answers it.
+    session.send("Tell me more")
+    session.stop()
+    session.reply_cancelled(requests[-1].request_id)
+    turn = session.transcript.conversation.messages[-1]
+    assert turn.meta["no_reply"] == "stopped"
+    assert session.regenerate() == ""
+    assert [t.text for t in requests[-1].turns][-1] == "Tell me more" and not requests[-1].avoid
+    session.reply_finished(requests[-1].request_id, "Sure", {})
+    assert "no_reply" not in turn.meta  # answered after all
+    assert session.transcript.conversation.messages[-1].content == "Sure"
+
+
+def test_a_stopped_regenerate_or_continue_leaves_the_reply_as_it_was(tmp_path: Path) -> None:
+    session, requests, _ = make_session(tmp_path)
+    session.send("Hi")
+    answer(session, requests, "Hello")
+    reply = session.transcript.conversation.messages[-1]
+    for ask in (session.regenerate, session.continue_reply):
+        assert ask() == ""
+        session.stop()
+        session.reply_cancelled(requests[-1].request_id)  # nothing written yet
+        assert (reply.content, reply.versions, reply.meta.get("stopped")) == ("Hello", [], None)
+    assert session.pending == {}
