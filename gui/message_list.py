@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -449,6 +451,25 @@ class MessageListView(QListView):
         rows = sorted(index.row() for index in self.selectionModel().selectedIndexes())
         model = self.model()
         return "\n\n".join(str(model.index(row, 0).data()) for row in rows)
+
+    def event(self, event: QEvent) -> bool:
+        return self._keyboard_menu(event) or super().event(event)
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        return self._keyboard_menu(event) or super().viewportEvent(event)
+
+    def _keyboard_menu(self, event: QEvent) -> bool:
+        """The Menu key opens the menu of the message with the keyboard focus, at that
+        message (not wherever the mouse pointer happens to be)."""
+        current = self.currentIndex()
+        if (
+            isinstance(event, QContextMenuEvent)
+            and event.reason() == QContextMenuEvent.Reason.Keyboard
+            and current.isValid()
+        ):
+            self.customContextMenuRequested.emit(self.visualRect(current).center())
+            return True
+        return False
 
     def resizeEvent(self, event: object) -> None:  # noqa: N802
         super().resizeEvent(event)  # type: ignore[arg-type]

@@ -353,3 +353,25 @@ def test_preferences_change_the_chats_settings_and_they_survive_a_restart(
     assert again.session.transcript.settings.num_beams == 3
     again.files.new_chat()  # a new chat starts with the style last chosen
     assert again.session.transcript.settings.num_beams == 3
+
+
+def test_the_menu_key_opens_the_menu_of_the_message_with_the_focus(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QMenu
+
+    window = make_window(tiny_model)
+    window.session.set_settings(GREEDY)
+    send(qtbot, window, "One")
+    send(qtbot, window, "Two")
+    focus_row(qtbot, window, 1)
+    view = window.message_view
+    far = view.visualRect(window.message_model.index(3)).center()  # the pointer is elsewhere
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, far)
+    QApplication.sendEvent(view.viewport(), event)
+    assert view.currentIndex().row() == 1
+    menus = [m for m in view.findChildren(QMenu) if m.isVisible()]
+    assert menus and "Message &Info" in [a.text() for a in menus[-1].actions()]
+    for menu in menus:
+        menu.close()
