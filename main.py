@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication
 
     from core.engines.base import ModelInfo, Reply
+    from core.servers import ServerConfig
     from gui.main_window import MainWindow
 
 SELF_TEST_MESSAGE = "Hello! How are you today?"
@@ -72,13 +73,52 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--threads", type=int, metavar="N", help="CPU threads for replies (this run only)"
     )
     parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="chat through an OpenAI-compatible inference server (vLLM, llama.cpp's "
+        "llama-server, Ollama) at URL, such as http://gpu-box:8000/v1, instead of a model on "
+        "this computer (this run only; --model is then not loaded); a key the server needs "
+        "comes from the CONFAB_API_KEY environment variable",
+    )
+    parser.add_argument(
+        "--server-model",
+        metavar="NAME",
+        help="the model to chat with on --server, as the server names it "
+        "(default: the server's only model)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="start headless, load the model, answer one message, print one JSON line, exit; "
         "leaves nothing in the data folder but self-test.json and the log",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.server_model and not args.server:
+        parser.error("--server-model needs --server")
+    if args.server:
+        from core.servers import normalize_base_url
+
+        try:
+            args.server = normalize_base_url(args.server)
+        except ValueError as error:
+            parser.error(f"--server: {error}")
+    return args
+
+
+SERVER_KEY_VARIABLE = "CONFAB_API_KEY"
+
+
+def server_option(args: argparse.Namespace) -> tuple[ServerConfig | None, str]:
+    """The server of ``--server`` (already normalized) and its key from ``CONFAB_API_KEY``."""
+    if not args.server:
+        return None, ""
+    from core.servers import ServerConfig, display_host
+
+    config = ServerConfig(
+        name=display_host(args.server), base_url=args.server, model=args.server_model or ""
+    )
+    return config, os.environ.get(SERVER_KEY_VARIABLE, "")
 
 
 def prepare_environment(args: argparse.Namespace) -> None:
@@ -201,6 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     # Command-line choices apply to this run only; choices made in the app are remembered.
     engine: EngineChoice = args.engine or settings.engine
     threads = args.threads if args.threads and args.threads > 0 else settings.threads
+    remote, api_key = server_option(args)
+    if remote is not None:
+        from core.servers import insecure_warning
+
+        reference = f"{remote.model} @ {remote.base_url}" if remote.model else remote.base_url
+        if warning := insecure_warning(remote.base_url):
+            log.warning("%s", warning)
     options = LaunchOptions(
         data_dir=data_dir,
         model_reference=reference,
@@ -209,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         offline=bool(args.offline) or os.environ.get("HF_HUB_OFFLINE") == "1",
         read_only=read_only,
         persist=not args.self_test and not read_only,  # a self-test leaves nothing behind
+        server=remote,
+        api_key=api_key,
     )
     window = MainWindow(options, settings)
     if args.self_test:

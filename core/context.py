@@ -37,10 +37,13 @@ class ContextWindow:
     # When the newest turn is cut: how many of its tokens the input holds, and of how many.
     newest_seen: int = 0
     newest_tokens: int = 0
+    # An engine that never sees token ids (a remote server) estimates the count instead;
+    # ``input_ids`` is then empty and ``describe`` says "about".
+    token_estimate: int | None = None
 
     @property
     def tokens_used(self) -> int:
-        return len(self.input_ids)
+        return len(self.input_ids) if self.token_estimate is None else self.token_estimate
 
     @property
     def turns_dropped(self) -> int:
@@ -48,7 +51,8 @@ class ContextWindow:
 
     def describe(self) -> str:
         """A status-bar line such as ``context 87/128 tokens; 2 earlier turns not seen``."""
-        text = f"context {self.tokens_used}/{self.limit} tokens"
+        about = "" if self.token_estimate is None else "about "
+        text = f"context {about}{self.tokens_used}/{self.limit} tokens"
         if self.turns_dropped:
             plural = "s" if self.turns_dropped != 1 else ""
             text += f"; {self.turns_dropped} earlier turn{plural} not seen by the bot"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from core.context import Turn
 from core.engines import EngineChoice
+from core.servers import ServerConfig
 from core.settings import GenerationSettings
 
 
@@ -21,12 +22,16 @@ class LoadRequest:
     """Load ``reference`` (a hub id or a folder) with this engine, thread count and device.
 
     ``device`` is a preference: "auto", "cpu", "mps" or "cuda:N" (``core.devices``).
+    ``server``: chat through this OpenAI-compatible server instead (``reference`` is then
+    only what the status bar shows while it connects), with ``api_key`` (never in a repr).
     """
 
     reference: str
     engine_choice: EngineChoice
     threads: int
     device: str = "auto"
+    server: ServerConfig | None = None
+    api_key: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

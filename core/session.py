@@ -320,8 +320,9 @@ class ChatSession:
             if isinstance(earlier, int | float) and isinstance(now, int | float):
                 meta = {**meta, key: round(earlier + now, 3)}
         combined.update(meta)
-        if not meta.get("stopped"):
-            combined.pop("stopped", None)
+        for mark in ("stopped", "cut", "interrupted"):  # the new part's end is what counts
+            if not meta.get(mark):
+                combined.pop(mark, None)
         combined["continued"] = int(combined.get("continued", 0)) + 1
         reply.content, reply.meta = content, combined
         if reply.versions:

@@ -24,8 +24,12 @@ from core.engines import EngineChoice
 from core.engines.base import ModelInfo
 from core.models import DownloadPlan
 from core.requests import LoadRequest
+from core.servers import ServerConfig
 from gui.dialogs import ModelMissingDialog, human_size
 from gui.worker import WorkerHost
+
+ServerOption = Callable[[str], tuple[ServerConfig | None, str]]
+"""Given a model reference: the server to load it from and its API key, or (None, "")."""
 
 
 class ModelSetup(QObject):
@@ -44,6 +48,7 @@ class ModelSetup(QObject):
         load_options: Callable[[], tuple[EngineChoice, int]],
         headless: Callable[[], bool],
         device_option: Callable[[], str] = lambda: "auto",
+        server_option: ServerOption | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -53,6 +58,11 @@ class ModelSetup(QObject):
         self.load_options = load_options
         self.headless = headless
         self.device_option = device_option  # "auto", "cpu", "mps" or "cuda:N"
+        # Given the reference to load: the server to chat through and its API key, or
+        # (None, "") for a model on this computer. By default, the server given on the
+        # command line (the window's LaunchOptions), for the reference it was given with.
+        self.server_option: ServerOption = server_option or self._launch_server
+        self.server: ServerConfig | None = None  # the server of the last load asked for
         self.info: ModelInfo | None = None
         # Given a load error, may start another load instead (the window falls back to the
         # automatic engine); True means it did, and the error is not shown.
@@ -81,7 +91,20 @@ class ModelSetup(QObject):
 
     def _request(self, reference: str) -> LoadRequest:
         engine, threads = self.load_options()
-        return LoadRequest(reference, engine, threads, self.device_option())
+        self.server, api_key = self.server_option(reference)
+        return LoadRequest(
+            reference, engine, threads, self.device_option(), server=self.server, api_key=api_key
+        )
+
+    def _launch_server(self, reference: str) -> tuple[ServerConfig | None, str]:
+        """The command line's ``--server`` (``LaunchOptions.server``) while the reference is
+        the one it started with; a model chosen later is loaded here."""
+        options = getattr(self.window, "options", None)
+        server = getattr(options, "server", None)
+        launched = getattr(options, "model_reference", None)
+        if not isinstance(server, ServerConfig) or reference != launched:
+            return None, ""
+        return server, str(getattr(options, "api_key", ""))
 
     def _set_loading(self, loading: bool) -> None:
         self.loading = loading
@@ -121,7 +144,7 @@ class ModelSetup(QObject):
     @Slot(str)
     def on_load_failed(self, message: str) -> None:
         self._set_loading(False)
-        if self.fallback(message):
+        if self.server is None and self.fallback(message):  # a server has no engine choice
             return
         self.label.setText("Model error")
         self.label.setToolTip(message)

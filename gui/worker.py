@@ -24,10 +24,12 @@ from core.models import (
     ModelError,
     ModelNotCached,
     download,
+    offline_mode,
     plan_download,
     resolve,
 )
 from core.requests import GenerateRequest, LoadRequest
+from core.servers import ServerConfig
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +76,13 @@ class ChatWorker(QObject):
         reference = request.reference
         self.load_progress.emit(0, "Looking for the model…")
         try:
-            folder = resolve(reference)
-            engine = create_engine(
-                request.engine_choice, folder, self.data_dir, request.threads, request.device
-            )
+            if request.server is not None:
+                engine = remote_engine(request.server, request.api_key)
+            else:
+                folder = resolve(reference)
+                engine = create_engine(
+                    request.engine_choice, folder, self.data_dir, request.threads, request.device
+                )
             info = engine.load(self._report_load_progress)
         except ModelNotCached as missing:
             self.model_missing.emit(missing.repo_id)
@@ -95,7 +100,9 @@ class ChatWorker(QObject):
             self.load_failed.emit(f"{reference} could not be loaded: {error}")
             self._keep_previous_model()
             return
-        self.engine, self.info = engine, replace(info, reference=reference)
+        # A server is not a model to load at the next start: its reference stays empty.
+        remembered = reference if request.server is None else ""
+        self.engine, self.info = engine, replace(info, reference=remembered)
         log.info("loaded %s with %s in %.2f s", info.model_id, info.engine, info.load_s)
         self.loaded.emit(self.info)
 
@@ -175,6 +182,18 @@ class ChatWorker(QObject):
             self.reply_failed.emit(request.request_id, f"The reply failed: {error}")
             return
         self.reply_finished.emit(request.request_id, reply)
+
+
+def remote_engine(server: ServerConfig, api_key: str) -> Engine:
+    """The engine for an OpenAI-compatible server; refused in offline mode (``--offline``),
+    where no server is contacted."""
+    if offline_mode():
+        raise EngineError(
+            f"Offline mode is on: the server {server.title} is not contacted."
+        )
+    from core.engines.remote_engine import RemoteEngine
+
+    return RemoteEngine(server, api_key)
 
 
 class WorkerHost(QObject):

@@ -110,6 +110,8 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[WindowFactory]:
             engine=engine,  # type: ignore[arg-type]
             threads=kw.pop("threads", 1),
             offline=kw.pop("offline", True),
+            server=kw.pop("server", None),
+            api_key=kw.pop("api_key", ""),
         )
         window = MainWindow(options, settings)
         window.setProperty("headless", kw.pop("headless", True))

@@ -58,10 +58,18 @@ class Reply:
     first_token_s: float | None
     context: ContextWindow
     engine: str
+    # More facts for the transcript, from engines that have them (a server's: the model
+    # that answered, the host, ``cut`` when the token limit ended the reply, ``reasoning``).
+    extra_meta: dict[str, Any] = field(default_factory=dict)
 
     def meta(self) -> dict[str, Any]:
         """What a transcript stores about the reply."""
-        return {"reply_s": round(self.reply_s, 3), "tokens": self.tokens, "engine": self.engine}
+        return {
+            "reply_s": round(self.reply_s, 3),
+            "tokens": self.tokens,
+            "engine": self.engine,
+            **self.extra_meta,
+        }
 
 
 class Engine(Protocol):
