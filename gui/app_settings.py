@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from core.engines import ENGINE_CHOICES, EngineChoice, default_threads
+from core.servers import ServerConfig
 from core.settings import CUSTOM_PRESET, DEFAULT_PRESET, PRESETS, GenerationSettings
 
 MAX_RECENT_FILES = 10
@@ -184,6 +186,71 @@ class AppSettings:
     @sidebar_visible.setter
     def sidebar_visible(self, visible: bool) -> None:
         self._store.setValue("window/sidebar", "true" if visible else "false")
+
+    # -- inference servers ----------------------------------------------------------------------
+    @property
+    def servers(self) -> list[ServerConfig]:
+        """The servers the user added (without their keys: those are in the keyring)."""
+        data = self._json("servers/list", [])
+        servers = []
+        for item in data if isinstance(data, list) else []:
+            if not isinstance(item, dict):
+                continue
+            name, base, model = item.get("name"), item.get("base_url"), item.get("model")
+            if not (isinstance(name, str) and isinstance(base, str) and isinstance(model, str)):
+                continue
+            context = item.get("context_length")
+            timeout = item.get("read_timeout_s")
+            servers.append(
+                ServerConfig(
+                    name,
+                    base,
+                    model,
+                    context if isinstance(context, int) and context > 0 else None,
+                    float(timeout) if isinstance(timeout, int | float) and timeout > 0 else 120.0,
+                )
+            )
+        return servers
+
+    @servers.setter
+    def servers(self, servers: list[ServerConfig]) -> None:
+        self._store.setValue(
+            "servers/list", json.dumps([asdict(server) for server in servers], sort_keys=True)
+        )
+
+    def server(self, name: str) -> ServerConfig | None:
+        return next((s for s in self.servers if s.name == name), None)
+
+    @property
+    def keys_in_file(self) -> dict[str, str]:
+        """API keys the user agreed to keep in this file (no keyring on the system)."""
+        data = self._json("servers/keys_in_plain_text", {})
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): v for k, v in data.items() if isinstance(v, str)}
+
+    @keys_in_file.setter
+    def keys_in_file(self, keys: dict[str, str]) -> None:
+        if keys:
+            self._store.setValue("servers/keys_in_plain_text", json.dumps(keys, sort_keys=True))
+        else:
+            self._store.remove("servers/keys_in_plain_text")
+
+    @property
+    def warned_insecure(self) -> list[str]:
+        """Base URLs whose plain-http warning was shown already (it is shown once)."""
+        data = self._json("servers/warned_insecure", [])
+        return [str(v) for v in data if isinstance(v, str)] if isinstance(data, list) else []
+
+    @warned_insecure.setter
+    def warned_insecure(self, urls: list[str]) -> None:
+        self._store.setValue("servers/warned_insecure", json.dumps(urls))
+
+    def _json(self, key: str, default: Any) -> Any:
+        try:
+            return json.loads(self._str(key, json.dumps(default)))
+        except ValueError:
+            return default
 
     @property
     def persona_panel_visible(self) -> bool:

@@ -10,7 +10,7 @@ to the worker -> worker signals -> session (reply recorded in the chat it belong
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal, Slot
@@ -36,6 +36,7 @@ from core.engines.base import ModelInfo, Reply
 from core.library import Chat, ChatLibrary
 from core.requests import GenerateRequest
 from core.search_index import SearchHit
+from core.servers import ServerConfig
 from core.session import ChatSession, SessionObserver
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
@@ -68,6 +69,8 @@ class LaunchOptions:
     offline: bool
     read_only: bool = False  # another Confab owns the data folder: show, never write
     persist: bool = True  # False for --self-test: nothing is written to the library
+    server: ServerConfig | None = None  # --server: chat through it (model_reference names it)
+    api_key: str = field(default="", repr=False)  # the server's key (CONFAB_API_KEY)
 
 
 class MainWindow(QMainWindow):
@@ -98,6 +101,7 @@ class MainWindow(QMainWindow):
             lambda: (self.engine_choice, self.threads),
             self.options_headless,
             lambda: self.settings.device,
+            lambda reference: self.model_choices.server_for(reference),
         )
         self.model_choices = ModelChoices(self)
         self.model_setup.fallback = self.model_choices.fall_back
@@ -108,7 +112,7 @@ class MainWindow(QMainWindow):
         worker.context_measured.connect(self.on_context_measured)
         worker.reply_delta.connect(self.on_reply_delta)
         worker.reply_finished.connect(self.on_reply_finished)
-        worker.reply_failed.connect(self.session.reply_failed)
+        worker.reply_failed.connect(self.on_reply_failed)
         worker.reply_cancelled.connect(self.on_reply_cancelled)
 
         self.files = ChatFiles(self)
@@ -484,6 +488,12 @@ class MainWindow(QMainWindow):
             self.speed_label.setText(f"{reply.tokens / reply.reply_s:.1f} tokens/s")
         self.measure_context()
         self.reply_shown.emit(reply)
+
+    @Slot(int, str)
+    def on_reply_failed(self, request_id: int, message: str) -> None:
+        """A reply failed (a slot of the window, so the session is only ever touched on the
+        GUI thread: the worker's signal arrives queued)."""
+        self.session.reply_failed(request_id, message)
 
     @Slot(int)
     def on_reply_cancelled(self, request_id: int) -> None:

@@ -16,10 +16,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog
 
 from core.devices import DEVICE_AUTO, DEVICE_CPU, available_devices
+from core.servers import ServerConfig
 from core.settings import ModelLimits
 from gui.chat_settings_menu import ENGINE_LABELS
-from gui.model_picker import ModelPicker
+from gui.model_picker import SERVER_PREFIX, ModelPicker
 from gui.preferences import PreferencesDialog
+from gui.server_dialog import ServerDialog, forget_server, key_of
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -35,6 +37,8 @@ class ModelChoices:
         self.fallback_message = ""
         self.picker: ModelPicker | None = None
         self.preferences: PreferencesDialog | None = None
+        self.server_dialog: ServerDialog | None = None
+        self.session_keys: dict[str, str] = {}  # keys kept for this session only
 
     def _busy(self) -> bool:
         if self.window.session.pending:
@@ -50,12 +54,40 @@ class ModelChoices:
             window.settings.recent_models,
             window.model_setup.reference,
             parent or window,
+            servers=window.settings.servers,
+            edit_server=lambda server: self.edit_server(server, picker),
+            forget_server=lambda name: forget_server(window.settings, name, self.session_keys),
         )
         self.picker = picker
         accepted = picker.exec() == QDialog.DialogCode.Accepted
         if window.options.persist:
             window.settings.recent_models = picker.recent
         return picker.reference if accepted else ""
+
+    def edit_server(
+        self, server: ServerConfig | None, parent: ModelPicker | None = None
+    ) -> ServerConfig | None:
+        """Add a server (``None``) or edit one; the saved server, or None if cancelled."""
+        dialog = ServerDialog(self.window.settings, server, self.session_keys, parent)
+        self.server_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.config
+
+    def server_for(self, reference: str) -> tuple[ServerConfig | None, str]:
+        """The server a model reference names and its key: "server:<name>" for a server the
+        user added, or the command line's ``--server`` for the reference it came with."""
+        window = self.window
+        if reference.startswith(SERVER_PREFIX):
+            name = reference.removeprefix(SERVER_PREFIX)
+            server = window.settings.server(name)
+            if server is None:
+                return None, ""
+            return server, key_of(window.settings, name, self.session_keys)
+        launched = window.options.server
+        if launched is not None and reference == window.options.model_reference:
+            return launched, window.options.api_key
+        return None, ""
 
     def choose_model(self) -> None:
         """Model > Choose Model (and the status bar's Model… button): the chosen model loads

@@ -23,7 +23,7 @@ size (a local folder is only forgotten, never deleted); Cancel closes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -57,9 +57,11 @@ from core.model_catalog import (
     remove_model,
 )
 from core.models import ModelError, is_local_reference, resolve
+from core.servers import ServerConfig
 from gui.dialogs import human_size
 
-Source = Literal["family", "recent", "typed"]
+Source = Literal["family", "recent", "typed", "server"]
+SERVER_PREFIX = "server:"  # a reference to an inference server: "server:<its name>"
 REFERENCE_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -83,6 +85,9 @@ class ModelPicker(QDialog):
         recent: Sequence[str],
         current_reference: str = "",
         parent: QWidget | None = None,
+        servers: Sequence[ServerConfig] = (),
+        edit_server: Callable[[ServerConfig | None], ServerConfig | None] | None = None,
+        forget_server: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"{APP_NAME}: choose a model")
@@ -93,6 +98,9 @@ class ModelPicker(QDialog):
         self.removed: list[Removal] = []
         self.source: Source = "family"
         self.plans: dict[str, Removal] = {}
+        self.servers: list[ServerConfig] = list(servers)
+        self.edit_server = edit_server
+        self.forget_server = forget_server
 
         family_label = QLabel("&BlenderBot models:")
         self.family_list = QListWidget()
@@ -105,6 +113,16 @@ class ModelPicker(QDialog):
         self.recent_list = QListWidget()
         self.recent_list.setAccessibleName("Recent models")
         self.recent_label.setBuddy(self.recent_list)
+        servers_label = QLabel("Inference &servers (OpenAI-compatible: vLLM, llama.cpp, Ollama…):")
+        self.server_list = QListWidget()
+        self.server_list.setAccessibleName("Inference servers")
+        servers_label.setBuddy(self.server_list)
+        self.add_server_button = QPushButton("&Add Server…")
+        self.add_server_button.setAutoDefault(False)
+        self.edit_server_button = QPushButton("&Edit Server…")
+        self.edit_server_button.setAutoDefault(False)
+        for button in (self.add_server_button, self.edit_server_button):
+            button.setVisible(edit_server is not None)
         hub_label = QLabel("Any model on the Hugging Face &hub:")
         self.hub_edit = QLineEdit()
         self.hub_edit.setPlaceholderText("owner/name, e.g. facebook/blenderbot-400M-distill")
@@ -139,18 +157,34 @@ class ModelPicker(QDialog):
         layout.addWidget(self.family_list, 3)
         layout.addWidget(self.recent_label)
         layout.addWidget(self.recent_list, 1)
+        layout.addWidget(servers_label)
+        server_row = QHBoxLayout()
+        server_row.addWidget(self.server_list, 1)
+        server_buttons = QVBoxLayout()
+        server_buttons.addWidget(self.add_server_button)
+        server_buttons.addWidget(self.edit_server_button)
+        server_buttons.addStretch()
+        server_row.addLayout(server_buttons)
+        layout.addLayout(server_row, 1)
         layout.addWidget(hub_label)
         layout.addLayout(hub_row)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         QWidget.setTabOrder(self.family_list, self.recent_list)
-        QWidget.setTabOrder(self.recent_list, self.hub_edit)
+        QWidget.setTabOrder(self.recent_list, self.server_list)
+        QWidget.setTabOrder(self.server_list, self.add_server_button)
+        QWidget.setTabOrder(self.add_server_button, self.edit_server_button)
+        QWidget.setTabOrder(self.edit_server_button, self.hub_edit)
         QWidget.setTabOrder(self.hub_edit, self.folder_button)
 
         self.family_list.currentItemChanged.connect(self._family_selected)
         self.recent_list.currentItemChanged.connect(self._recent_selected)
         self.family_list.itemDoubleClicked.connect(self._use_item)
         self.recent_list.itemDoubleClicked.connect(self._use_item)
+        self.server_list.currentItemChanged.connect(self._server_selected)
+        self.server_list.itemDoubleClicked.connect(self._use_item)
+        self.add_server_button.clicked.connect(lambda: self.edit_selected_server(new=True))
+        self.edit_server_button.clicked.connect(lambda: self.edit_selected_server(new=False))
         self.hub_edit.textEdited.connect(self._typed)
         self.folder_button.clicked.connect(self.choose_folder)
         self.use_button.clicked.connect(self.use)
@@ -208,6 +242,17 @@ class ModelPicker(QDialog):
             for entry in entries:
                 widget.addItem(self._item(entry))
             widget.blockSignals(False)
+        self.server_list.blockSignals(True)
+        self.server_list.clear()
+        for server in self.servers:
+            item = QListWidgetItem(
+                f"{server.model or 'the server’s model'} @ {server.host} — {server.name}\n"
+                f"{server.base_url}"
+            )
+            item.setData(REFERENCE_ROLE, SERVER_PREFIX + server.name)
+            item.setToolTip("The chat's turns are sent to this server")
+            self.server_list.addItem(item)
+        self.server_list.blockSignals(False)
         has_recent = self.recent_list.count() > 0
         self.recent_label.setVisible(has_recent)
         self.recent_list.setVisible(has_recent)
@@ -218,6 +263,7 @@ class ModelPicker(QDialog):
         lists: tuple[tuple[Source, QListWidget], ...] = (
             ("family", self.family_list),
             ("recent", self.recent_list),
+            ("server", self.server_list),
         )
         for source, widget in lists:
             for row in range(widget.count()):
@@ -236,7 +282,11 @@ class ModelPicker(QDialog):
         """The hub id or folder that Use would choose ("" if none)."""
         if self.source == "typed":
             return self.hub_edit.text().strip()
-        widget = self.family_list if self.source == "family" else self.recent_list
+        widget = {
+            "family": self.family_list,
+            "recent": self.recent_list,
+            "server": self.server_list,
+        }[self.source]
         item = widget.currentItem()
         return str(item.data(REFERENCE_ROLE)) if item is not None else ""
 
@@ -253,8 +303,34 @@ class ModelPicker(QDialog):
         if current is not None:
             self.source = "recent"
             self.family_list.clearSelection()
+            self.server_list.clearSelection()
             self.message.clear()
         self._update_buttons()
+
+    @Slot(QListWidgetItem, QListWidgetItem)
+    def _server_selected(self, current: QListWidgetItem | None, _: object = None) -> None:
+        if current is not None:
+            self.source = "server"
+            self.family_list.clearSelection()
+            self.recent_list.clearSelection()
+            self.message.setText("The chat's turns go to this server; the chat stays here.")
+        self._update_buttons()
+
+    def edit_selected_server(self, new: bool) -> None:
+        """Add a server, or edit the one selected (through the window's server dialog)."""
+        if self.edit_server is None:
+            return
+        name = self.selected_reference().removeprefix(SERVER_PREFIX)
+        current = None if new else next((s for s in self.servers if s.name == name), None)
+        if not new and current is None:
+            return
+        saved = self.edit_server(current)
+        if saved is None:
+            return
+        self.servers = [s for s in self.servers if s is not current and s.name != saved.name]
+        self.servers.append(saved)
+        self.refresh()
+        self._select(SERVER_PREFIX + saved.name)
 
     @Slot(str)
     def _typed(self, text: str) -> None:
@@ -277,6 +353,13 @@ class ModelPicker(QDialog):
 
     def _update_buttons(self) -> None:
         reference = self.selected_reference()
+        self.edit_server_button.setEnabled(self.source == "server" and bool(reference))
+        if self.source == "server":
+            self.use_button.setEnabled(bool(reference))
+            in_use = reference == self.current_reference
+            self.remove_button.setEnabled(bool(reference) and not in_use)
+            self.remove_button.setToolTip("Forget this server and its key")
+            return
         if self.source == "typed":
             self.use_button.setEnabled(not self._typed_problem())
             self.remove_button.setEnabled(False)
@@ -361,6 +444,9 @@ class ModelPicker(QDialog):
     def remove_selected(self) -> None:
         """Ask, then delete the selected model's download and conversions (see module doc)."""
         reference = self.selected_reference()
+        if self.source == "server":
+            self._forget_selected_server(reference.removeprefix(SERVER_PREFIX))
+            return
         plan = self.plans.get(reference)
         if plan is None or reference == self.current_reference:
             return
@@ -396,3 +482,19 @@ class ModelPicker(QDialog):
         self.refresh()
         self._select(reference)
         self.message.setText(message)  # after selecting, which clears the message
+
+    def _forget_selected_server(self, name: str) -> None:
+        answer = QMessageBox.question(
+            self,
+            APP_NAME,
+            f"Forget the server {name!r} and its API key? Chats written with it stay.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        if self.forget_server is not None:
+            self.forget_server(name)
+        self.servers = [s for s in self.servers if s.name != name]
+        self.refresh()
+        self._select(self.current_reference)
