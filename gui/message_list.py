@@ -90,6 +90,16 @@ def how_made(message: Message) -> str:
         lines.append(f"Continued {meta['continued']} time(s).")
     if meta.get("edited"):
         lines.append("Edited by you.")
+    if meta.get("host"):
+        lines.append(f"Server: {meta.get('server_model') or '?'} @ {meta['host']}")
+    if meta.get("cut"):
+        lines.append("Cut at the length limit: Continue (Ctrl+Shift+Enter) carries it on.")
+    if meta.get("interrupted"):
+        lines.append(f"Interrupted: {meta['interrupted']}")
+    reasoning = meta.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        shown = reasoning if len(reasoning) <= 1500 else reasoning[:1500] + "…"
+        lines.append(f"Reasoning (not part of the answer, never sent back):\n{shown}")
     if len(lines) <= 1:
         lines.append("No details were recorded for this reply.")
     return "\n".join(lines)
@@ -103,6 +113,12 @@ def mark_of(message: Message) -> str:
         marks.append(f"‹ {message.chosen + 1}/{len(message.versions)} ›")
     if message.meta.get("stopped"):
         marks.append("stopped")
+    if message.meta.get("cut"):
+        marks.append("cut at the length limit")
+    if message.meta.get("interrupted"):
+        marks.append("interrupted")
+    if message.meta.get("reasoning"):
+        marks.append("reasoning in Message Info")
     if message.meta.get("edited"):
         marks.append("edited")
     if message.meta.get("no_reply") == "stopped":

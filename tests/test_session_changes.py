@@ -214,3 +214,29 @@ def test_a_stopped_regenerate_or_continue_leaves_the_reply_as_it_was(tmp_path: P
         session.reply_cancelled(requests[-1].request_id)  # nothing written yet
         assert (reply.content, reply.versions, reply.meta.get("stopped")) == ("Hello", [], None)
     assert session.pending == {}
+
+
+def test_the_bubble_and_the_info_say_cut_interrupted_and_reasoning() -> None:
+    from gui.message_list import how_made, mark_of
+
+    reply = Message(
+        "assistant",
+        "Paris is",
+        meta={
+            "engine": "remote",
+            "model": "m",
+            "host": "gpu-box:8000",
+            "server_model": "m",
+            "cut": True,
+            "interrupted": "The server closed the connection.",
+            "reasoning": "The user asks about France.",
+        },
+    )
+    assert mark_of(reply) == (
+        "cut at the length limit · interrupted · reasoning in Message Info"
+    )
+    info = how_made(reply)
+    assert "Server: m @ gpu-box:8000" in info
+    assert "Interrupted: The server closed the connection." in info
+    assert "Reasoning (not part of the answer" in info and "asks about France" in info
+    assert "Paris is" not in info
