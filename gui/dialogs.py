@@ -52,7 +52,9 @@ class ModelMissingDialog(QDialog):
         self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setWordWrap(True)
         self.size_label = QLabel(
-            "Offline mode is on, so nothing will be downloaded."
+            "Offline mode is on, so nothing will be downloaded. Choose a folder that holds "
+            "a model (the README's \"Other models\" shows how to get one without the hub), "
+            "or start Confab without --offline to download this one."
             if offline
             else "Checking the download size…"
         )
@@ -61,6 +63,11 @@ class ModelMissingDialog(QDialog):
         self.download_button.setEnabled(False)
         self.folder_button = QPushButton("Choose Model Folder…")
         self.quit_button = QPushButton("Quit")
+        # Enter never quits: the useful action is the default (a folder, until the download
+        # size is known and the download can start).
+        for button in (self.download_button, self.folder_button, self.quit_button):
+            button.setAutoDefault(False)
+        self.folder_button.setDefault(True)
         self.download_button.clicked.connect(lambda: self.done(self.DOWNLOAD))
         self.folder_button.clicked.connect(lambda: self.done(self.CHOOSE_FOLDER))
         self.quit_button.clicked.connect(lambda: self.done(self.QUIT))
@@ -74,6 +81,7 @@ class ModelMissingDialog(QDialog):
         layout.addWidget(self.size_label)
         layout.addLayout(buttons)
         self.resize(520, 220)
+        self.folder_button.setFocus()
 
     def set_plan(self, plan: DownloadPlan) -> None:
         """Show the download size and allow the download."""
@@ -84,7 +92,9 @@ class ModelMissingDialog(QDialog):
             text += f" ({human_size(plan.cached_bytes)} already here from an earlier try.)"
         self.size_label.setText(text)
         self.download_button.setEnabled(True)
+        self.folder_button.setDefault(False)
         self.download_button.setDefault(True)
+        self.download_button.setFocus()
 
     def set_plan_failed(self, message: str) -> None:
         """Say why the download is not possible now."""

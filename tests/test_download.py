@@ -470,7 +470,22 @@ def test_offline_the_download_button_stays_disabled_and_nothing_is_contacted(
     driver.timer.stop()
 
     assert not seen["enabled"]
-    assert seen["text"] == "Offline mode is on, so nothing will be downloaded."
+    assert seen["text"].startswith("Offline mode is on, so nothing will be downloaded.")
     assert fake_hub.requests == []
     assert no_network.attempts == []
     assert window.model_info is None
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_enter_in_the_model_needed_dialog_never_quits(qtbot: Any, offline: bool) -> None:
+    from PySide6.QtCore import Qt
+
+    dialog = ModelMissingDialog("facebook/blenderbot-400M-distill", offline)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.quit_button.isDefault() and dialog.folder_button.isDefault()
+    if offline:
+        assert "Choose a folder that holds a model" in dialog.size_label.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.result() == ModelMissingDialog.CHOOSE_FOLDER
