@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.message_model = MessageListModel(self)
         self.message_view = MessageListView()
         self.message_view.setModel(self.message_model)
+        self.message_view.typed.connect(self.type_into_input)
         self.input_box = InputBox()
         self.input_box.submitted.connect(self.send_message)
         self.input_box.up_in_empty.connect(self.edit_last_message)
@@ -428,6 +429,13 @@ class MainWindow(QMainWindow):
         self.persona_panel.raise_()
         self.persona_panel.editor.setFocus()
 
+    @Slot(str)
+    def type_into_input(self, text: str) -> None:
+        """Text typed while the message list has the focus goes to the input box."""
+        self.input_box.setFocus()
+        self.input_box.moveCursor(self.input_box.textCursor().MoveOperation.End)
+        self.input_box.insertPlainText(text)
+
     @Slot()
     def edit_last_message(self) -> None:
         """Up in the empty input box: edit the last message you sent."""
@@ -610,6 +618,8 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         chat = self.session.current
         generating = chat is not None and self.session.pending_for(chat) is not None
+        if not generating and self.stop_button.hasFocus():
+            self.input_box.setFocus()  # not the next widget in the chain: typing goes on here
         self.stop_button.setEnabled(generating)
         self.stop_action.setEnabled(generating)
         self.send_button.setEnabled(not generating)

@@ -19,11 +19,13 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
     QFontMetricsF,
+    QKeyEvent,
     QPainter,
     QPainterPath,
     QPalette,
@@ -446,7 +448,13 @@ def find_marks(text: str, find: str, palette: QPalette) -> list[QTextLayout.Form
 
 
 class MessageListView(QListView):
-    """The list view configured for chat: smooth scrolling, selectable, rows of varying height."""
+    """The list view configured for chat: smooth scrolling, selectable, rows of varying height.
+
+    Text typed while it has the focus is handed on (``typed``) instead of jumping to a
+    message that starts with it, as a list's type-ahead would: the user meant to write.
+    """
+
+    typed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -467,6 +475,21 @@ class MessageListView(QListView):
         rows = sorted(index.row() for index in self.selectionModel().selectedIndexes())
         model = self.model()
         return "\n\n".join(str(model.index(row, 0).data()) for row in rows)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        text = event.text()
+        plain = not event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier
+            | Qt.KeyboardModifier.AltModifier
+            | Qt.KeyboardModifier.MetaModifier
+        )
+        if plain and text and text.isprintable():
+            self.typed.emit(text)
+            return
+        super().keyPressEvent(event)
+
+    def keyboardSearch(self, search: str) -> None:  # noqa: N802
+        """No type-ahead: typed text goes to the input box (see ``keyPressEvent``)."""
 
     def event(self, event: QEvent) -> bool:
         return self._keyboard_menu(event) or super().event(event)

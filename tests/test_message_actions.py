@@ -375,3 +375,25 @@ def test_the_menu_key_opens_the_menu_of_the_message_with_the_focus(
     assert menus and "Message &Info" in [a.text() for a in menus[-1].actions()]
     for menu in menus:
         menu.close()
+
+
+def test_after_stop_and_from_the_list_typing_goes_to_the_input_box(
+    qtbot: Any, make_window: WindowFactory, slow_model: Path
+) -> None:
+    window = make_window(slow_model)
+    activate(qtbot, window)
+    window.session.set_settings(GenerationSettings(num_beams=1, do_sample=False, max_length=100))
+    send_text = "Tell me a story"
+    window.input_box.setPlainText(send_text)
+    window.send_message()
+    qtbot.waitUntil(lambda: window.message_model.rowCount() == 2, timeout=10_000)
+    window.stop_button.setFocus()  # as a click gives it
+    with qtbot.waitSignal(window.host.worker.reply_cancelled, timeout=60_000):
+        qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert window.input_box.hasFocus()  # not the message list
+
+    focus_row(qtbot, window, 0)
+    qtbot.keyClicks(window.message_view, "Tell")  # no type-ahead jump to "Tell me a story"
+    assert window.input_box.hasFocus() and window.input_box.text() == "Tell"
+    assert window.message_view.currentIndex().row() == 0
