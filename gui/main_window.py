@@ -283,9 +283,10 @@ class MainWindow(QMainWindow):
         self.model_button.setToolTip("Choose another model (Ctrl+Shift+M)")
         self.model_button.setAccessibleName("Choose model")
         self.model_button.clicked.connect(self.choose_model)
-        status.addWidget(self.model_button)
-        status.addWidget(self.model_setup.label)
-        status.addWidget(self.model_setup.progress_bar)
+        # Permanent sections: a passing message ("Replied in 1.6 s") never hides the model.
+        status.addPermanentWidget(self.model_button)
+        status.addPermanentWidget(self.model_setup.label)
+        status.addPermanentWidget(self.model_setup.progress_bar)
         self.device_label = QLabel("")
         self.device_label.setAccessibleName("Device")
         status.addPermanentWidget(self.device_label)
@@ -511,6 +512,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_context_measured(self, window: ContextWindow) -> None:
         self.context_label.setText(window.describe())
+        self.context_label.setToolTip(window.describe())
         self.show_what_the_bot_sees(window)
 
     def show_what_the_bot_sees(self, window: ContextWindow) -> None:

@@ -92,3 +92,12 @@ def test_switching_models_in_the_picker_keeps_the_chat_and_records_each_replys_m
     assert [m.content for m in messages][::2] == ["Hello", "And now?"]
     assert messages[1].meta["model"] != messages[3].meta["model"]
     assert messages[3].meta["model"] == window.model_info.model_id
+
+
+def test_a_passing_status_message_never_hides_the_model(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    window = make_window(tiny_model)
+    window.statusBar().showMessage("Replied in 1.6 s", 6000)
+    assert window.model_label.isVisible() and window.model_label.text().startswith("Ready")
+    assert window.model_button.isVisible() and window.device_label.isVisible()
