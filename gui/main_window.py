@@ -366,24 +366,12 @@ class MainWindow(QMainWindow):
             self.session.set_draft(self.session.current, self.input_box.text())
 
     def current_chat_changed(self, chat: Chat) -> None:
-        transcript = self.library.transcript(chat)
-        pending = self.session.pending_for(chat)
-        self.message_model.set_messages(
-            transcript.conversation.messages, None if pending is None else pending.text
-        )
+        self.context_label.setText("")  # until the new chat is measured
+        self.reload_chat(chat)
         self.message_view.scrollToBottom()
-        self.input_box.setPlainText(transcript.draft)
+        self.input_box.setPlainText(self.library.transcript(chat).draft)
         self.input_box.moveCursor(self.input_box.textCursor().MoveOperation.End)
-        self.chat_settings.show_chat_settings(transcript.settings)
-        self.show_persona(transcript.conversation.persona)
-        self.message_actions.chat_changed()
-        self.chat_undo.update_actions()
-        self.context_label.setText("")
-        self.find_bar.refresh()
         self._select_current_in_sidebar()
-        self.update_title()
-        self._update_actions()
-        self.measure_context()
 
     def _select_current_in_sidebar(self) -> None:
         if self.session.current is not None:
@@ -625,9 +613,8 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(generating)
         self.stop_action.setEnabled(generating)
         self.send_button.setEnabled(not generating)
-        if hasattr(self, "message_actions"):  # not yet while the menus are being built
-            self.message_actions.update_actions(generating)
-            self.chat_undo.update_actions()
+        self.message_actions.update_actions(generating)
+        self.chat_undo.update_actions()
         self.open_model_action.setEnabled(not self.session.pending)
         self.choose_model_action.setEnabled(not self.session.pending)
         self.model_button.setEnabled(not self.session.pending)

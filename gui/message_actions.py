@@ -150,13 +150,18 @@ class MessageActions:
         messages = window.conversation.messages
         return messages[row] if 0 <= row < len(messages) else None
 
+    def target(self) -> Message | None:
+        """The message an action on one message applies to: the one with the keyboard
+        focus, else the first selected."""
+        return self.current() or next(iter(self.selected()), None)
+
     def _say(self, why_not: str) -> None:
         if why_not:
             self.window.statusBar().showMessage(WHY_NOT.get(why_not, why_not), 4000)
 
     # -- editing --------------------------------------------------------------------------------
     def edit_selected(self) -> None:
-        message = self.current() or next(iter(self.selected()), None)
+        message = self.target()
         if message is None:
             self._say("nothing")
             return
@@ -231,7 +236,7 @@ class MessageActions:
         self._say(self.window.session.delete(self.selected()))
 
     def delete_turn(self) -> None:
-        message = self.current() or next(iter(self.selected()), None)
+        message = self.target()
         if message is None:
             self._say("nothing")
             return
@@ -250,7 +255,7 @@ class MessageActions:
         self.window.statusBar().showMessage("Copied the chat as Markdown.", 3000)
 
     def show_info(self) -> None:
-        message = self.current() or next(iter(self.selected()), None)
+        message = self.target()
         if message is None:
             chat = self.window.session.current
             message = None if chat is None else self.window.session.last_reply(chat)

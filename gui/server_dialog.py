@@ -162,10 +162,8 @@ class ServerDialog(QDialog):
         name = self.name_edit.text().strip()
         if not name:
             return "Give the server a name."
-        others = [s.name for s in self.settings.servers if s is not self.original]
-        if self.original is not None:
-            others = [n for n in others if n != self.original.name]
-        if name in others:
+        own = self.original.name if self.original is not None else None
+        if name != own and self.settings.server(name) is not None:
             return f"There is a server named {name!r} already."
         try:
             normalize_base_url(self.url_edit.text())
@@ -207,9 +205,10 @@ class ServerDialog(QDialog):
         key = self.key_edit.text().strip()
         if not self._keep_key(config.name, key):
             return
-        servers = [s for s in self.settings.servers if self.original is None or s != self.original]
-        servers = [s for s in servers if s.name != config.name] + [config]
-        self.settings.servers = servers
+        replaced = {config.name} | ({self.original.name} if self.original else set())
+        self.settings.servers = [
+            s for s in self.settings.servers if s.name not in replaced
+        ] + [config]
         if self.original is not None and self.original.name != config.name:
             forget_key(self.settings, self.original.name, self.session_keys)
         self.config, self.api_key = config, key
