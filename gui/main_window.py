@@ -361,8 +361,10 @@ class MainWindow(QMainWindow):
             self._select_current_in_sidebar()
 
     def keep_draft(self) -> None:
-        """Store the input box's text with the chat shown, before another one is."""
-        if self.session.current is not None:
+        """Store the input box's text with the chat shown, before another one is. While a
+        message is being edited the box holds that message, not the draft, which was kept
+        when the edit began."""
+        if self.session.current is not None and self.message_actions.editing is None:
             self.session.set_draft(self.session.current, self.input_box.text())
 
     def current_chat_changed(self, chat: Chat) -> None:

@@ -397,3 +397,21 @@ def test_after_stop_and_from_the_list_typing_goes_to_the_input_box(
     qtbot.keyClicks(window.message_view, "Tell")  # no type-ahead jump to "Tell me a story"
     assert window.input_box.hasFocus() and window.input_box.text() == "Tell"
     assert window.message_view.currentIndex().row() == 0
+
+
+def test_switching_chats_while_editing_keeps_the_draft_not_the_edited_text(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    window = make_window(tiny_model)
+    window.session.set_settings(GREEDY)
+    send(qtbot, window, "Hello")
+    first = window.session.current
+    window.input_box.setPlainText("half-typed thought")
+    focus_row(qtbot, window, 0)
+    qtbot.keyClick(window.message_view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    assert window.input_box.text() == "Hello"
+    window.files.new_chat()
+    assert first.transcript.draft == "half-typed thought"
+    window.show_chat(first)
+    assert window.input_box.text() == "half-typed thought"
+    assert window.message_actions.editing is None
