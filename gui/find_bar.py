@@ -8,7 +8,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
-from gui.message_list import MessageListModel, MessageListView
+from gui.message_list import MessageListModel
+from gui.message_view import MessageListView
 
 
 class FindBar(QWidget):

@@ -47,7 +47,8 @@ from gui.find_bar import FindBar
 from gui.input_box import InputBox
 from gui.library_start import LibraryStart
 from gui.message_actions import MessageActions
-from gui.message_list import MessageListModel, MessageListView
+from gui.message_list import MessageListModel
+from gui.message_view import MessageListView
 from gui.model_choices import ModelChoices
 from gui.model_setup import ModelSetup
 from gui.persona_panel import PersonaPanel

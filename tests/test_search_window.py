@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication
 from core.conversation import Conversation
 from core.search_index import INDEX_FILE_NAME
 from core.transcript import Transcript, load, save
-from gui.message_list import FindRole, find_marks
+from gui.bubble_delegate import find_marks
+from gui.message_list import FindRole
 from tests.conftest import WindowFactory
 
 DATA = Path(__file__).parent / "data"
