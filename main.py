@@ -87,6 +87,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "(default: the server's only model)",
     )
     parser.add_argument(
+        "--theme",
+        choices=("system", "light", "dark"),
+        help="light or dark look, or follow the desktop's (default: the one chosen in "
+        "View > Theme, else system; this run only)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="start headless, load the model, answer one message, print one JSON line, exit; "
@@ -214,10 +220,19 @@ def main(argv: list[str] | None = None) -> int:
         if not os.access(data_dir, os.W_OK):
             raise PermissionError(f"{data_dir} is not writable")
     except OSError as error:
-        message = f"Confab cannot use the data folder {data_dir}: {error}"
         if args.self_test:
+            message = f"Confab cannot use the data folder {data_dir}: {error}"
             print(json.dumps({"ok": False, "error": message}), flush=True)
         else:
+            from PySide6.QtCore import QCoreApplication
+
+            from gui.i18n import SYSTEM, Translations
+
+            shown = Translations()  # no settings can be read: the system's language
+            shown.install(SYSTEM)
+            message = QCoreApplication.translate(
+                "main", "Confab cannot use the data folder {folder}: {error}"
+            ).format(folder=data_dir, error=error)
             QMessageBox.critical(None, APP_NAME, message)
         return 2
     configure_logging(data_dir)
@@ -236,6 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("another Confab holds %s and does not answer: read-only", data_dir)
 
     settings = AppSettings(data_dir)
+    from gui.i18n import Translations
+
+    translations = Translations()
+    translations.install(settings.language)
     bundled = bundled_model_dir()
     reference = args.model or settings.model or (str(bundled) if bundled else DEFAULT_MODEL_ID)
     # Command-line choices apply to this run only; choices made in the app are remembered.
@@ -258,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         persist=not args.self_test and not read_only,  # a self-test leaves nothing behind
         server=remote,
         api_key=api_key,
+        theme=args.theme,
     )
     window = MainWindow(options, settings)
     if args.self_test:

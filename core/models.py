@@ -17,7 +17,8 @@ from typing import Any
 
 DEFAULT_MODEL_ID = "facebook/blenderbot-400M-distill"
 
-# Only what the PyTorch model and its tokenizer need: never the TF/Flax weights.
+# Only what the PyTorch model and its tokenizer need, never the TF/Flax weights; and the
+# model card (README.md), whose front matter states the model's license (Help > About).
 DOWNLOAD_PATTERNS = [
     "config.json",
     "generation_config.json",
@@ -30,6 +31,7 @@ DOWNLOAD_PATTERNS = [
     "special_tokens_map.json",
     "added_tokens.json",
     "*.model",
+    "README.md",
 ]
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 TOKENIZER_FILES = ("tokenizer.json", "vocab.json", "tokenizer.model", "spiece.model")

@@ -12,9 +12,12 @@ from PySide6.QtCore import QByteArray, QSettings
 from core.engines import ENGINE_CHOICES, EngineChoice, default_threads
 from core.servers import ServerConfig
 from core.settings import CUSTOM_PRESET, DEFAULT_PRESET, PRESETS, GenerationSettings
+from gui.theme import ThemeChoice, parse_choice
 
 MAX_RECENT_FILES = 10
 MAX_RECENT_MODELS = 8
+MIN_ZOOM = 60  # percent of the normal text size
+MAX_ZOOM = 250
 
 
 class AppSettings:
@@ -171,6 +174,19 @@ class AppSettings:
         self._store.setValue("window/geometry", value)
 
     @property
+    def zoom(self) -> int:
+        """The text size of the messages and the input box, in percent (100: normal)."""
+        try:
+            value = int(str(self._store.value("window/zoom", 100)))
+        except ValueError:
+            return 100
+        return value if MIN_ZOOM <= value <= MAX_ZOOM else 100
+
+    @zoom.setter
+    def zoom(self, percent: int) -> None:
+        self._store.setValue("window/zoom", percent)
+
+    @property
     def splitter_state(self) -> QByteArray | None:
         value = self._store.value("window/splitter")
         return value if isinstance(value, QByteArray) else None
@@ -261,6 +277,33 @@ class AppSettings:
         self._store.setValue("window/persona_panel", "true" if visible else "false")
 
     @property
+    def theme(self) -> ThemeChoice:
+        """View > Theme: "system" (follow the desktop), "light" or "dark"."""
+        return parse_choice(self._str("view/theme", "system"))
+
+    @theme.setter
+    def theme(self, choice: ThemeChoice) -> None:
+        self._store.setValue("view/theme", choice)
+
+    @property
+    def language(self) -> str:
+        """Preferences > Interface > Language: "system" (the locale's) or a language code."""
+        return self._str("view/language", "system") or "system"
+
+    @language.setter
+    def language(self, code: str) -> None:
+        self._store.setValue("view/language", code)
+
+    @property
+    def plain_replies(self) -> bool:
+        """View > Replies as Plain Text: the bot's Markdown shown as it was written."""
+        return self._str("view/plain_replies", "false") == "true"
+
+    @plain_replies.setter
+    def plain_replies(self, plain: bool) -> None:
+        self._store.setValue("view/plain_replies", "true" if plain else "false")
+
+    @property
     def library_import_offered(self) -> bool:
         """Whether the autosave and recent files were offered for import into the library."""
         return self._str("library/import_offered") == "true"
@@ -268,6 +311,17 @@ class AppSettings:
     @library_import_offered.setter
     def library_import_offered(self, offered: bool) -> None:
         self._store.setValue("library/import_offered", "true" if offered else "false")
+
+    @property
+    def unsent_draft(self) -> tuple[str, str]:
+        """What the input box held at the last quit: (the chat's file, or "" for a chat never
+        written; the text). ``("", "")`` when it was empty (``gui.unsent_draft``)."""
+        return self._str("library/unsent_draft_chat"), self._str("library/unsent_draft")
+
+    @unsent_draft.setter
+    def unsent_draft(self, value: tuple[str, str]) -> None:
+        self._store.setValue("library/unsent_draft_chat", value[0])
+        self._store.setValue("library/unsent_draft", value[1])
 
     def sync(self) -> None:
         """Write pending changes to disk."""

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
@@ -29,19 +30,29 @@ from core.transcript import (
     export_text,
     write_text_atomic,
 )
+from gui.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = f"Confab transcripts (*{EXTENSION} *.json);;All files (*)"
-SAVE_FILTER = f"Confab transcripts (*{EXTENSION})"
-EXPORTS = {
-    "md": (".md", "Markdown (*.md)"),
-    "txt": (".txt", "Text (*.txt)"),
-    "json": (".json", "OpenAI-style messages (*.json)"),
+EXPORTS = {  # suffix, the file type's name (translated where it is shown)
+    "md": (".md", QT_TRANSLATE_NOOP("ChatFiles", "Markdown")),
+    "txt": (".txt", QT_TRANSLATE_NOOP("ChatFiles", "Text")),
+    "json": (".json", QT_TRANSLATE_NOOP("ChatFiles", "OpenAI-style messages")),
 }
+
+
+def open_filter() -> str:
+    """The Open dialog's file types, their names in the user's language."""
+    transcripts = QCoreApplication.translate("ChatFiles", "Confab transcripts")
+    every = QCoreApplication.translate("ChatFiles", "All files")
+    return f"{transcripts} (*{EXTENSION} *.json);;{every} (*)"
+
+
+def save_filter() -> str:
+    return QCoreApplication.translate("ChatFiles", "Confab transcripts") + f" (*{EXTENSION})"
 
 
 def safe_file_stem(title: str) -> str:
@@ -58,7 +69,7 @@ class ChatFiles:
         self.library = window.library
         self.session = window.session
         # Edit > Undo (Ctrl+Z) also brings a deleted chat back when that was the last change.
-        self.undo_action = QAction("&Undo Delete", window)
+        self.undo_action = QAction(QCoreApplication.translate("ChatFiles", "&Undo Delete"), window)
         self.undo_action.triggered.connect(self.undo_delete)
 
     # -- menus ---------------------------------------------------------------------------------
@@ -75,30 +86,68 @@ class ChatFiles:
     def build_menu(self, menu: QMenu) -> None:
         """Add the chat file actions to the top of the File menu."""
         std = QKeySequence.StandardKey
-        self.new_action = self._action(menu, "&New Chat", self.new_chat, QKeySequence(std.New))
-        self.open_action = self._action(menu, "&Open…", self.open_dialog, QKeySequence(std.Open))
-        self.recent_menu = menu.addMenu("Open &Recent")
+        self.new_action = self._action(
+            menu,
+            QCoreApplication.translate("ChatFiles", "&New Chat"),
+            self.new_chat,
+            QKeySequence(std.New),
+        )
+        self.open_action = self._action(
+            menu,
+            QCoreApplication.translate("ChatFiles", "&Open…"),
+            self.open_dialog,
+            QKeySequence(std.Open),
+        )
+        self.recent_menu = menu.addMenu(QCoreApplication.translate("ChatFiles", "Open &Recent"))
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
         menu.addSeparator()
         self.save_as_action = self._action(
-            menu, "Save &As…", self.save_as, QKeySequence(std.SaveAs)
+            menu,
+            QCoreApplication.translate("ChatFiles", "Save &As…"),
+            self.save_as,
+            QKeySequence(std.SaveAs),
         )
-        self.move_action = self._action(menu, "&Move to Library", self.move_to_library)
+        self.move_action = self._action(
+            menu, QCoreApplication.translate("ChatFiles", "Mo&ve to Library"), self.move_to_library
+        )
         menu.addSeparator()
-        self._action(menu, "Export as &Markdown…", lambda: self.export("md"))
-        self._action(menu, "Export as Plain &Text…", lambda: self.export("txt"))
-        self._action(menu, "Export as &JSON Messages…", lambda: self.export("json"))
+        self._action(
+            menu,
+            QCoreApplication.translate("ChatFiles", "Export as &Markdown…"),
+            lambda: self.export("md"),
+        )
+        self._action(
+            menu,
+            QCoreApplication.translate("ChatFiles", "Export as Plain &Text…"),
+            lambda: self.export("txt"),
+        )
+        self._action(
+            menu,
+            QCoreApplication.translate("ChatFiles", "Export as &JSON Messages…"),
+            lambda: self.export("json"),
+        )
         menu.addSeparator()
 
     def build_chat_menu(self, menu: QMenu) -> None:
         """Rename, pin, duplicate and delete the shown chat."""
-        self.rename_action = self._action(menu, "&Rename…", self.rename_chat, QKeySequence("F2"))
-        self.pin_action = self._action(menu, "&Pin to Top", self.toggle_pin)
+        self.rename_action = self._action(
+            menu,
+            QCoreApplication.translate("ChatFiles", "&Rename…"),
+            self.rename_chat,
+            QKeySequence("F2"),
+        )
+        self.pin_action = self._action(
+            menu, QCoreApplication.translate("ChatFiles", "&Pin to Top"), self.toggle_pin
+        )
         self.pin_action.setCheckable(True)
-        self.duplicate_action = self._action(menu, "&Duplicate", self.duplicate_chat)
-        self.delete_action = self._action(menu, "&Delete Chat…", self.delete_chat)
+        self.duplicate_action = self._action(
+            menu, QCoreApplication.translate("ChatFiles", "&Duplicate"), self.duplicate_chat
+        )
+        self.delete_action = self._action(
+            menu, QCoreApplication.translate("ChatFiles", "&Delete Chat…"), self.delete_chat
+        )
         menu.addAction(self.undo_action)
-        self.trash_menu = menu.addMenu("&Trash")
+        self.trash_menu = menu.addMenu(QCoreApplication.translate("ChatFiles", "&Trash"))
         self.trash_menu.aboutToShow.connect(self.fill_trash_menu)
 
     def update_actions(self) -> None:
@@ -112,11 +161,17 @@ class ChatFiles:
         self.duplicate_action.setEnabled(kept and not busy)
         self.delete_action.setEnabled(kept and not busy)
         self.delete_action.setText(
-            "Remove from List" if chat is not None and chat.external else "&Delete Chat…"
+            QCoreApplication.translate("ChatFiles", "Remove from List")
+            if chat is not None and chat.external
+            else QCoreApplication.translate("ChatFiles", "&Delete Chat…")
         )
         undo = self.library.undo_stack[-1][0].title if self.library.undo_stack else ""
         self.undo_action.setEnabled(bool(self.library.undo_stack))
-        self.undo_action.setText(f"&Undo Delete of “{undo}”" if undo else "&Undo Delete")
+        self.undo_action.setText(
+            QCoreApplication.translate("ChatFiles", "&Undo Delete of “{title}”").format(title=undo)
+            if undo
+            else QCoreApplication.translate("ChatFiles", "&Undo Delete")
+        )
 
     def fill_recent_menu(self) -> None:
         """Recent files, newest first; files that no longer exist are shown greyed out."""
@@ -128,12 +183,18 @@ class ChatFiles:
                 item.triggered.connect(lambda _=False, p=path: self.open_path(Path(p)))
             else:
                 item.setEnabled(False)
-                item.setToolTip("This file no longer exists.")
+                item.setToolTip(
+                    QCoreApplication.translate("ChatFiles", "This file no longer exists.")
+                )
         if not recent:
-            self.recent_menu.addAction("No recent chats").setEnabled(False)
+            self.recent_menu.addAction(
+                QCoreApplication.translate("ChatFiles", "No recent chats")
+            ).setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            clear = self.recent_menu.addAction("Clear Recent")
+            clear = self.recent_menu.addAction(
+                QCoreApplication.translate("ChatFiles", "Clear Recent")
+            )
             clear.triggered.connect(self.clear_recent)
 
     def remember_recent(self, path: Path) -> None:
@@ -149,13 +210,21 @@ class ChatFiles:
         entries = self.library.trash()
         for entry in entries:
             when = entry.deleted_at.strftime("%Y-%m-%d %H:%M")
-            item = self.trash_menu.addAction(f"Restore “{entry.title}” (deleted {when})")
+            item = self.trash_menu.addAction(
+                QCoreApplication.translate(
+                    "ChatFiles", "Restore “{title}” (deleted {when})"
+                ).format(title=entry.title, when=when)
+            )
             item.triggered.connect(lambda _=False, p=entry.path: self.restore(p))
         if not entries:
-            self.trash_menu.addAction("The trash is empty").setEnabled(False)
+            self.trash_menu.addAction(
+                QCoreApplication.translate("ChatFiles", "The trash is empty")
+            ).setEnabled(False)
         else:
             self.trash_menu.addSeparator()
-            self.trash_menu.addAction("Empty Trash…").triggered.connect(self.empty_trash)
+            self.trash_menu.addAction(
+                QCoreApplication.translate("ChatFiles", "Empty Trash…")
+            ).triggered.connect(self.empty_trash)
 
     # -- new and open --------------------------------------------------------------------------
     def new_chat(self) -> None:
@@ -168,7 +237,9 @@ class ChatFiles:
         """File > Open…"""
         current = self.session.current
         start = str(current.path.parent) if current and current.external and current.path else ""
-        name, _ = QFileDialog.getOpenFileName(self.window, "Open chat", start, OPEN_FILTER)
+        name, _ = QFileDialog.getOpenFileName(
+            self.window, QCoreApplication.translate("ChatFiles", "Open chat"), start, open_filter()
+        )
         if name:
             self.open_path(Path(name))
 
@@ -197,7 +268,10 @@ class ChatFiles:
         suggested = safe_file_stem(chat.title) + EXTENSION
         folder = chat.path.parent if chat.path and chat.external else Path.home()
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "Save chat as", str(folder / suggested), SAVE_FILTER
+            self.window,
+            QCoreApplication.translate("ChatFiles", "Save chat as"),
+            str(folder / suggested),
+            save_filter(),
         )
         if not name:
             return False
@@ -210,8 +284,11 @@ class ChatFiles:
             self.window.show_problem(str(error))
             return False
         self.remember_recent(path.resolve())
-        self.window.statusBar().showMessage(f"Saved {path.name}", 4000)
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("ChatFiles", "Saved {name}").format(name=path.name), 4000
+        )
         self.window.update_title()
+        self.update_actions()  # the chat is a file of its own now: Move to Library applies
         return True
 
     def move_to_library(self) -> None:
@@ -228,10 +305,14 @@ class ChatFiles:
         chat = self.session.current
         if chat is None:
             return False
-        suffix, label = EXPORTS[kind]
+        suffix, kind_name = EXPORTS[kind]
+        label = QCoreApplication.translate("ChatFiles", kind_name) + f" (*{suffix})"
         folder = Path.home()
         name, _ = QFileDialog.getSaveFileName(
-            self.window, "Export chat", str(folder / (safe_file_stem(chat.title) + suffix)), label
+            self.window,
+            QCoreApplication.translate("ChatFiles", "Export chat"),
+            str(folder / (safe_file_stem(chat.title) + suffix)),
+            label,
         )
         if not name:
             return False
@@ -252,9 +333,15 @@ class ChatFiles:
         try:
             write_text_atomic(path, text)
         except TranscriptError as error:
-            self.window.show_problem(f"The chat was not exported. {error}")
+            self.window.show_problem(
+                QCoreApplication.translate(
+                    "ChatFiles", "The chat was not exported. {error}"
+                ).format(error=error)
+            )
             return False
-        self.window.statusBar().showMessage(f"Exported {path.name}", 4000)
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("ChatFiles", "Exported {name}").format(name=path.name), 4000
+        )
         return True
 
     # -- rename, pin, duplicate, delete ---------------------------------------------------------
@@ -262,7 +349,12 @@ class ChatFiles:
         chat = self.session.current
         if chat is None:
             return
-        title, ok = QInputDialog.getText(self.window, "Rename chat", "Title:", text=chat.title)
+        title, ok = QInputDialog.getText(
+            self.window,
+            QCoreApplication.translate("ChatFiles", "Rename chat"),
+            QCoreApplication.translate("ChatFiles", "Title:"),
+            text=chat.title,
+        )
         if ok:
             try:
                 self.library.rename(chat, title)
@@ -296,14 +388,20 @@ class ChatFiles:
         if chat is None or chat.path is None:
             return
         if chat.busy:
-            self.window.statusBar().showMessage("Stop the reply before deleting the chat.", 4000)
+            self.window.statusBar().showMessage(
+                QCoreApplication.translate("ChatFiles", "Stop the reply before deleting the chat."),
+                4000,
+            )
             return
         if not chat.external and not self.window.options_headless():
             answer = QMessageBox.question(
                 self.window,
                 APP_NAME,
-                f"Move “{chat.title or 'this chat'}” to the trash? "
-                "Edit > Undo (Ctrl+Z) or Chat > Trash brings it back.",
+                QCoreApplication.translate(
+                    "ChatFiles",
+                    "Move “{title}” to the trash? "
+                    "Edit > Undo (Ctrl+Z) or Chat > Trash brings it back.",
+                ).format(title=chat.title or QCoreApplication.translate("ChatFiles", "this chat")),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Yes,
             )
@@ -323,7 +421,10 @@ class ChatFiles:
         else:
             self.session.new_chat()
         self.window.statusBar().showMessage(
-            f"Moved “{chat.title}” to the trash. Ctrl+Z brings it back.", 8000
+            QCoreApplication.translate(
+                "ChatFiles", "Moved “{title}” to the trash. Ctrl+Z brings it back."
+            ).format(title=chat.title),
+            8000,
         )
         self.update_actions()
 
@@ -351,7 +452,10 @@ class ChatFiles:
         answer = QMessageBox.warning(
             self.window,
             APP_NAME,
-            f"Delete the {count} chat(s) in the trash for good? This cannot be undone.",
+            QCoreApplication.translate(
+                "ChatFiles",
+                "Delete the {count} chat(s) in the trash for good? This cannot be undone.",
+            ).format(count=count),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

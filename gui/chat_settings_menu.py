@@ -9,20 +9,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QInputDialog, QMenu
 
 from core.engines import ENGINE_CHOICES, EngineChoice
-from core.settings import PRESETS, GenerationSettings
+from core.settings import (
+    BEST_PRESET,
+    CREATIVE_PRESET,
+    FAST_PRESET,
+    PRESETS,
+    GenerationSettings,
+)
+from gui.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
+# Shown translated: QCoreApplication.translate("ChatSettingsMenu", ENGINE_LABELS[choice]).
 ENGINE_LABELS: dict[EngineChoice, str] = {
-    "auto": "Automatic (fast when the model allows)",
-    "transformers": "Transformers (reference, fp32)",
-    "fast": "Fast (int8)",
+    "auto": QT_TRANSLATE_NOOP("ChatSettingsMenu", "Automatic (fast when the model allows)"),
+    "transformers": QT_TRANSLATE_NOOP("ChatSettingsMenu", "Transformers (reference, fp32)"),
+    "fast": QT_TRANSLATE_NOOP("ChatSettingsMenu", "Fast (int8)"),
 }
+# The presets' names (the settings keep the English name); shown translated like the engines.
+PRESET_LABELS: dict[str, str] = {
+    BEST_PRESET: QT_TRANSLATE_NOOP("ChatSettingsMenu", "Best (model default)"),
+    FAST_PRESET: QT_TRANSLATE_NOOP("ChatSettingsMenu", "Fast (greedy, streams)"),
+    CREATIVE_PRESET: QT_TRANSLATE_NOOP("ChatSettingsMenu", "Creative (sampling, streams)"),
+}
+
+
+def preset_label(name: str) -> str:
+    """A preset's name as the user reads it."""
+    return QCoreApplication.translate("ChatSettingsMenu", PRESET_LABELS.get(name, name))
 
 
 class ChatSettingsMenu:
@@ -30,28 +50,33 @@ class ChatSettingsMenu:
 
     def __init__(self, window: MainWindow, menu: QMenu) -> None:
         self.window = window
-        persona_action = menu.addAction("Bot &Persona…")
+        persona_action = menu.addAction(
+            QCoreApplication.translate("ChatSettingsMenu", "Bot &Persona…")
+        )
         persona_action.triggered.connect(self.edit_persona)
-        style_menu = menu.addMenu("Reply &Style")
+        style_menu = menu.addMenu(QCoreApplication.translate("ChatSettingsMenu", "Reply &Style"))
         style_group = QActionGroup(window)
         self.preset_actions: dict[str, QAction] = {}
         for name in PRESETS:
-            action = QAction(name, window, checkable=True)
+            action = QAction(preset_label(name), window, checkable=True)
             action.triggered.connect(lambda _=False, n=name: self.set_preset(n))
             style_group.addAction(action)
             style_menu.addAction(action)
             self.preset_actions[name] = action
-        engine_menu = menu.addMenu("&Engine")
+        engine_menu = menu.addMenu(QCoreApplication.translate("ChatSettingsMenu", "&Engine"))
         engine_group = QActionGroup(window)
         self.engine_actions: dict[EngineChoice, QAction] = {}
         for choice in ENGINE_CHOICES:
-            action = QAction(ENGINE_LABELS[choice], window, checkable=True)
+            label = QCoreApplication.translate("ChatSettingsMenu", ENGINE_LABELS[choice])
+            action = QAction(label, window, checkable=True)
             action.setChecked(choice == window.engine_choice)
             action.triggered.connect(lambda _=False, c=choice: self.set_engine(c))
             engine_group.addAction(action)
             engine_menu.addAction(action)
             self.engine_actions[choice] = action
-        threads_action = menu.addAction("CPU &Threads…")
+        threads_action = menu.addAction(
+            QCoreApplication.translate("ChatSettingsMenu", "CPU &Threads…")
+        )
         threads_action.triggered.connect(self.edit_threads)
 
     def show_chat_settings(self, settings: GenerationSettings) -> None:
@@ -67,7 +92,12 @@ class ChatSettingsMenu:
         window = self.window
         window.settings.preset = name
         window.session.set_settings(PRESETS[name])
-        window.statusBar().showMessage(f"Reply style: {name}", 3000)
+        window.statusBar().showMessage(
+            QCoreApplication.translate("ChatSettingsMenu", "Reply style: {name}").format(
+                name=preset_label(name)
+            ),
+            3000,
+        )
 
     def show_engine(self, choice: EngineChoice) -> None:
         """Tick the engine in use."""
@@ -87,8 +117,10 @@ class ChatSettingsMenu:
         window = self.window
         count, ok = QInputDialog.getInt(
             window,
-            "CPU threads",
-            "Threads used for replies (takes effect on the next load):",
+            QCoreApplication.translate("ChatSettingsMenu", "CPU threads"),
+            QCoreApplication.translate(
+                "ChatSettingsMenu", "Threads used for replies (takes effect on the next load):"
+            ),
             window.threads,
             1,
             64,

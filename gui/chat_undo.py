@@ -15,11 +15,23 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 
 from core.library import Chat
-from core.session import REPLY, SHOW_VERSION
+from core.session import (
+    CONTINUE,
+    DELETE,
+    EDIT,
+    EDIT_REPLY,
+    PERSONA,
+    REGENERATE,
+    REPLY,
+    SEND,
+    SETTINGS,
+    SHOW_VERSION,
+)
+from gui.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -27,11 +39,33 @@ if TYPE_CHECKING:
 SNAPSHOT_COMMAND_ID = 1  # every command may join the one before it (see mergeWith)
 UNDO_LIMIT = 200  # changes kept per chat: snapshots are whole files
 
-WHY_NOT = {
-    "busy": "Wait for the reply, or press Stop, before undoing.",
-    "damaged": "This chat's file is damaged and cannot change.",
-    "gone": "That chat is no longer in the library.",
+WHY_NOT = {  # shown translated: QCoreApplication.translate("ChatUndo", ...)
+    "busy": QT_TRANSLATE_NOOP("ChatUndo", "Wait for the reply, or press Stop, before undoing."),
+    "damaged": QT_TRANSLATE_NOOP("ChatUndo", "This chat's file is damaged and cannot change."),
+    "gone": QT_TRANSLATE_NOOP("ChatUndo", "That chat is no longer in the library."),
 }
+# The session's names of its changes (kept in English on the commands), as Undo shows them.
+CHANGE_NAMES = {
+    SEND: QT_TRANSLATE_NOOP("ChatUndo", "Send Message"),
+    REPLY: QT_TRANSLATE_NOOP("ChatUndo", "Bot Reply"),
+    REGENERATE: QT_TRANSLATE_NOOP("ChatUndo", "Regenerate Reply"),
+    CONTINUE: QT_TRANSLATE_NOOP("ChatUndo", "Continue Reply"),
+    SHOW_VERSION: QT_TRANSLATE_NOOP("ChatUndo", "Show Version"),
+    EDIT: QT_TRANSLATE_NOOP("ChatUndo", "Edit Message"),
+    EDIT_REPLY: QT_TRANSLATE_NOOP("ChatUndo", "Edit Reply"),
+    DELETE: QT_TRANSLATE_NOOP("ChatUndo", "Delete Message"),
+    PERSONA: QT_TRANSLATE_NOOP("ChatUndo", "Change Persona"),
+    SETTINGS: QT_TRANSLATE_NOOP("ChatUndo", "Change Reply Style"),
+}
+
+
+def why_not_text(why_not: str) -> str:
+    return QCoreApplication.translate("ChatUndo", WHY_NOT.get(why_not, why_not))
+
+
+def change_name(label: str) -> str:
+    """A change's name in the user's language."""
+    return QCoreApplication.translate("ChatUndo", CHANGE_NAMES.get(label, label))
 
 
 class SnapshotCommand(QUndoCommand):
@@ -78,11 +112,11 @@ class ChatUndo(QObject):
         self.counter = itertools.count(1)
         self.deletions: list[int] = []  # when each chat still in the library's undo was deleted
         self.problem = ""
-        self.undo_action = QAction("&Undo", window)
+        self.undo_action = QAction(self.tr("&Undo"), window)
         self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
         self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.undo_action.triggered.connect(self.undo)
-        self.redo_action = QAction("&Redo", window)
+        self.redo_action = QAction(self.tr("&Redo"), window)
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.triggered.connect(self.redo)
         self.update_actions()
@@ -146,36 +180,41 @@ class ChatUndo(QObject):
         assert chat is not None
         why_not = self.window.session.why_unchangeable(chat)
         if why_not:
-            self.window.statusBar().showMessage(WHY_NOT.get(why_not, why_not), 4000)
+            self.window.statusBar().showMessage(why_not_text(why_not), 4000)
             return
         stack = self.stack_of(chat)
-        text = stack.undoText() if undo else stack.redoText()
+        text = change_name(stack.undoText() if undo else stack.redoText())
         self.problem = ""
         if undo:
             stack.undo()
         else:
             stack.redo()
-        verb = "Undid" if undo else "Redid"
-        message = self.problem or f"{verb}: {text}"
+        done = self.tr("Undid: {change}") if undo else self.tr("Redid: {change}")
+        message = self.problem or done.format(change=text)
         self.window.statusBar().showMessage(message, 4000)
 
     def apply(self, chat: Chat, text: str) -> None:
         """Put a snapshot back (called by a command inside QUndoStack.undo/redo)."""
         why_not = self.window.session.restore(chat, text)
         if why_not:
-            self.problem = WHY_NOT.get(why_not, why_not)
+            self.problem = why_not_text(why_not)
 
     def update_actions(self) -> None:
         what = self._next_undo()
         stack = self._shown_stack()
         if what == "delete":
-            title = self.window.library.undo_stack[-1][0].title or "New chat"
-            self.undo_action.setText(f"&Undo Delete Chat “{title}”")
+            title = self.window.library.undo_stack[-1][0].title or self.tr("New chat")
+            self.undo_action.setText(self.tr("&Undo Delete Chat “{title}”").format(title=title))
         elif what == "chat" and stack is not None:
-            self.undo_action.setText(f"&Undo {stack.undoText()}")
+            change = change_name(stack.undoText())
+            self.undo_action.setText(self.tr("&Undo {change}").format(change=change))
         else:
-            self.undo_action.setText("&Undo")
+            self.undo_action.setText(self.tr("&Undo"))
         self.undo_action.setEnabled(bool(what))
         can_redo = stack is not None and stack.canRedo()
         self.redo_action.setEnabled(can_redo)
-        self.redo_action.setText(f"&Redo {stack.redoText()}" if stack and can_redo else "&Redo")
+        self.redo_action.setText(
+            self.tr("&Redo {change}").format(change=change_name(stack.redoText()))
+            if stack and can_redo
+            else self.tr("&Redo")
+        )

@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core import APP_NAME, __version__
+from core.model_card import ModelCard
 from core.models import DownloadPlan
 from core.paths import resource_path
+from gui.desktop_links import LocalBrowser
 
 
 def human_size(size: int) -> str:
     """``1536`` -> ``"1.5 KB"``; decimal units, as download sizes are usually shown."""
     value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+    if value < 1000:
+        count = f"{value:.0f}"
+        return QCoreApplication.translate("human_size", "{count} bytes").format(count=count)
+    for unit in ("KB", "MB", "GB"):
         value /= 1000
+        if value < 1000 or unit == "GB":
+            return f"{value:.1f} {unit}"
     return f"{value:.1f} GB"
 
 
@@ -40,29 +45,33 @@ class ModelMissingDialog(QDialog):
 
     def __init__(self, repo_id: str, offline: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{APP_NAME}: model needed")
+        self.setWindowTitle(self.tr("Model needed"))
         self.plan: DownloadPlan | None = None
         self.repo_id = repo_id
         self.message = QLabel(
-            f"<p>The model <b>{repo_id}</b> is not on this computer yet.</p>"
-            "<p>Confab can download it once from the Hugging Face hub (only the PyTorch "
-            "weights and tokenizer files) into the standard Hugging Face cache; after that it "
-            "works offline. Or choose a folder that already holds a model.</p>"
+            self.tr(
+                "<p>The model <b>{repo_id}</b> is not on this computer yet.</p>"
+                "<p>Confab can download it once from the Hugging Face hub (only the PyTorch "
+                "weights and tokenizer files) into the standard Hugging Face cache; after that "
+                "it works offline. Or choose a folder that already holds a model.</p>"
+            ).format(repo_id=repo_id)
         )
         self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setWordWrap(True)
         self.size_label = QLabel(
-            "Offline mode is on, so nothing will be downloaded. Choose a folder that holds "
-            "a model (the README's \"Other models\" shows how to get one without the hub), "
-            "or start Confab without --offline to download this one."
+            self.tr(
+                "Offline mode is on, so nothing will be downloaded. Choose a folder that holds "
+                'a model (the README\'s "Other models" shows how to get one without the hub), '
+                "or start Confab without --offline to download this one."
+            )
             if offline
-            else "Checking the download size…"
+            else self.tr("Checking the download size…")
         )
         self.size_label.setWordWrap(True)
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(self.tr("Download"))
         self.download_button.setEnabled(False)
-        self.folder_button = QPushButton("Choose Model Folder…")
-        self.quit_button = QPushButton("Quit")
+        self.folder_button = QPushButton(self.tr("Choose Model Folder…"))
+        self.quit_button = QPushButton(self.tr("Quit"))
         # Enter never quits: the useful action is the default (a folder, until the download
         # size is known and the download can start).
         for button in (self.download_button, self.folder_button, self.quit_button):
@@ -87,9 +96,13 @@ class ModelMissingDialog(QDialog):
         """Show the download size and allow the download."""
         self.plan = plan
         to_fetch = plan.total_bytes - plan.cached_bytes
-        text = f"Download size: {human_size(to_fetch)} in {len(plan.files)} files."
+        text = self.tr("Download size: {size} in {count} files.").format(
+            size=human_size(to_fetch), count=len(plan.files)
+        )
         if plan.cached_bytes:
-            text += f" ({human_size(plan.cached_bytes)} already here from an earlier try.)"
+            text += self.tr(" ({size} already here from an earlier try.)").format(
+                size=human_size(plan.cached_bytes)
+            )
         self.size_label.setText(text)
         self.download_button.setEnabled(True)
         self.folder_button.setDefault(False)
@@ -102,22 +115,42 @@ class ModelMissingDialog(QDialog):
 
 
 class AboutDialog(QDialog):
-    """What Confab is, its version, and the licenses of what it ships."""
+    """What Confab is, its version, the model in use with its own license, and the licenses
+    of what Confab ships (Markdown rendered, never shown as raw source)."""
 
-    def __init__(self, model_text: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, model: ModelCard | None, model_detail: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"About {APP_NAME}")
+        self.setWindowTitle(self.tr("About %1").replace("%1", APP_NAME))
         header = QLabel(
-            f"<h2>{APP_NAME} {__version__}</h2>"
-            "<p>An offline desktop chatbot. Your conversations stay on this computer.</p>"
+            f"<h2>{APP_NAME} {__version__}</h2><p>"
+            + self.tr("An offline desktop chatbot. Your conversations stay on this computer.")
+            + "</p>"
         )
         header.setTextFormat(Qt.TextFormat.RichText)
-        model_label = QLabel(model_text)
-        model_label.setWordWrap(True)
-        model_label.setTextFormat(Qt.TextFormat.PlainText)
+        if model is None:
+            name, license_ = self.tr("none loaded"), self.tr("unknown")
+        elif model.on_server:
+            name, license_ = model.name, self.tr("see the server")
+        elif model.license is None:
+            name, license_ = model.name, self.tr("unknown")
+        else:
+            name = model.name
+            license_ = self.tr("%1 (from %2)").replace("%1", model.license)
+            license_ = license_.replace("%2", model.license_source)
+        self.model_name = wrapping_label(name)
+        self.model_license = wrapping_label(license_)
+        self.model_detail = wrapping_label(model_detail)
+        model_form = QFormLayout()
+        model_form.addRow(self.tr("Model:"), self.model_name)
+        model_form.addRow(self.tr("Model license:"), self.model_license)
+        if model_detail:
+            model_form.addRow(self.tr("Runs with:"), self.model_detail)
         self.license_list = QListWidget()
-        self.license_text = QPlainTextEdit()
-        self.license_text.setReadOnly(True)
+        self.license_list.setAccessibleName(self.tr("Components"))
+        self.license_text = LocalBrowser()
+        self.license_text.setAccessibleName(self.tr("License text"))
         folder = resource_path("licenses")
         self.license_files = sorted(folder.glob("*")) if folder.is_dir() else []
         for path in self.license_files:
@@ -126,7 +159,9 @@ class AboutDialog(QDialog):
         if self.license_files:
             self.license_list.setCurrentRow(0)
         else:
-            self.license_text.setPlainText("No license texts were found in this installation.")
+            self.license_text.setPlainText(
+                self.tr("No license texts were found in this installation.")
+            )
         licenses = QHBoxLayout()
         licenses.addWidget(self.license_list, 1)
         licenses.addWidget(self.license_text, 3)
@@ -134,16 +169,55 @@ class AboutDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(header)
-        layout.addWidget(model_label)
-        layout.addWidget(QLabel("Licenses:"))
+        layout.addLayout(model_form)
+        layout.addWidget(QLabel(self.tr("Licenses of what Confab is built with:")))
         layout.addLayout(licenses, 1)
         layout.addWidget(buttons)
-        self.resize(760, 520)
+        self.resize(760, 560)
 
     def _show_license(self, row: int) -> None:
-        if 0 <= row < len(self.license_files):
-            try:
-                text = self.license_files[row].read_text(encoding="utf-8", errors="replace")
-            except OSError as error:
-                text = f"Cannot read {self.license_files[row]}: {error}"
+        if not 0 <= row < len(self.license_files):
+            return
+        path = self.license_files[row]
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as error:
+            message = self.tr("Cannot read %1: %2").replace("%1", str(path))
+            self.license_text.setPlainText(message.replace("%2", str(error)))
+            return
+        if path.suffix.lower() == ".md":
+            self.license_text.setMarkdown(text)
+        else:
             self.license_text.setPlainText(text)
+
+
+# Where a long name may break: after these, and inside any run longer than BREAK_RUN.
+_BREAK_AFTER = "/\\_-.:"
+BREAK_RUN = 24
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def breakable(text: str) -> str:
+    """``text`` with invisible break opportunities, so a label can wrap a long model id or
+    path that has no spaces instead of growing wider than the screen or being cut."""
+    out: list[str] = []
+    run = 0
+    for char in text:
+        out.append(char)
+        run = 0 if char.isspace() else run + 1
+        if char in _BREAK_AFTER or run >= BREAK_RUN:
+            out.append(ZERO_WIDTH_SPACE)
+            run = 0
+    return "".join(out)
+
+
+def wrapping_label(text: str) -> QLabel:
+    """A plain-text label that wraps ``text`` anywhere it must; its tooltip and accessible
+    name hold the text as it is (without the invisible breaks)."""
+    label = QLabel(breakable(text))
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setToolTip(text)
+    label.setAccessibleName(text)
+    return label

@@ -21,9 +21,14 @@ class InputBox(QPlainTextEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Type a message. Enter sends, Shift+Enter starts a new line.")
+        self.setPlaceholderText(
+            self.tr("Type a message. Enter sends, Shift+Enter starts a new line.")
+        )
         self.setTabChangesFocus(True)
-        self.setAccessibleName("Message input")
+        self.setAccessibleName(self.tr("Message input"))
+        self.setAccessibleDescription(
+            self.tr("Your message to the bot. Enter sends, Shift+Enter starts a new line.")
+        )
         metrics = self.fontMetrics()
         self.setMinimumHeight(int(metrics.lineSpacing() * 2.6))
         self.setMaximumHeight(int(metrics.lineSpacing() * 8))
@@ -64,3 +69,13 @@ class InputBox(QPlainTextEdit):
     def text(self) -> str:
         """The typed text."""
         return self.toPlainText()
+
+    def put_text(self, text: str) -> None:
+        """Replace what is typed with ``text`` and put the keyboard here, ready to send.
+
+        Through the cursor rather than ``setPlainText``, so Ctrl+Z brings a draft back."""
+        cursor = self.textCursor()
+        cursor.select(cursor.SelectionType.Document)
+        cursor.insertText(text)
+        self.setTextCursor(cursor)
+        self.setFocus()

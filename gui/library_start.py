@@ -50,7 +50,9 @@ class LibraryStart(QObject):
             log.warning("the search index cannot be used: %s", error)
             self.index = None
             self.library.scan()
-            self.window.statusBar().showMessage(f"Search is not available: {error}", 10000)
+            self.window.statusBar().showMessage(
+                self.tr("Search is not available: {error}").format(error=error), 10000
+            )
             return
         IndexKeeper(self.library, self.index)
         if self.index.reset_reason not in (None, "missing", "empty"):
@@ -66,16 +68,23 @@ class LibraryStart(QObject):
     @Slot(int, int)
     def on_index_progress(self, done: int, total: int) -> None:
         if total and done < total:
-            self.window.statusBar().showMessage(f"Indexing chats for search: {done}/{total}", 2000)
+            self.window.statusBar().showMessage(
+                self.tr("Indexing chats for search: {done}/{total}").format(done=done, total=total),
+                2000,
+            )
 
     @Slot(list)
     def on_index_refreshed(self, summaries: list[ChatSummary]) -> None:
         apply_refresh(self.library, summaries)
-        self.window.statusBar().showMessage(f"{len(summaries)} chats ready to search", 3000)
+        self.window.statusBar().showMessage(
+            self.tr("{count} chats ready to search").format(count=len(summaries)), 3000
+        )
 
     @Slot(str)
     def on_index_failed(self, message: str) -> None:
-        self.window.statusBar().showMessage(f"Search index: {message}", 10000)
+        self.window.statusBar().showMessage(
+            self.tr("Search index: {message}").format(message=message), 10000
+        )
 
     def offer_import(self) -> None:
         """Once, on the first start with the library: offer the old autosave and the Open
@@ -88,17 +97,21 @@ class LibraryStart(QObject):
         if not autosave.is_file() and not recent:
             settings.library_import_offered = True
             return
-        parts = []
-        if autosave.is_file():
-            parts.append("the chat that was not saved when Confab last closed")
-        if recent:
-            parts.append(f"{len(recent)} recently opened chat file(s), which stay where they are")
+        unsaved = self.tr("the chat that was not saved when Confab last closed")
+        opened = self.tr("{count} recently opened chat file(s), which stay where they are").format(
+            count=len(recent)
+        )
+        if autosave.is_file() and recent:
+            question = self.tr(
+                "Confab now keeps every chat in its sidebar. Add {unsaved} and {opened} to it?"
+            ).format(unsaved=unsaved, opened=opened)
+        else:
+            question = self.tr("Confab now keeps every chat in its sidebar. Add {what} to it?")
+            question = question.format(what=unsaved if autosave.is_file() else opened)
         box = QMessageBox(
             QMessageBox.Icon.Question,
             APP_NAME,
-            "Confab now keeps every chat in its sidebar. Add "
-            + " and ".join(parts)
-            + " to it?",
+            question,
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self.window,
         )
@@ -119,10 +132,11 @@ class LibraryStart(QObject):
                 self.library.new_chat(load(autosave).transcript)
                 autosave.unlink()
             except (TranscriptError, LibraryError, OSError) as error:
-                self.window.show_problem(f"The unsaved chat could not be added: {error}")
+                self.window.show_problem(
+                    self.tr("The unsaved chat could not be added: {error}").format(error=error)
+                )
         for path in recent:
             try:
                 self.library.open_file(path)
             except LibraryError as error:
                 log.warning("importing %s failed: %s", path, error)
-

@@ -17,7 +17,6 @@ from PySide6.QtCore import QByteArray, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -38,13 +37,17 @@ from core.requests import GenerateRequest
 from core.search_index import SearchHit
 from core.servers import ServerConfig
 from core.session import ChatSession, SessionObserver
+from gui.announcer import Announcer
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
 from gui.chat_settings_menu import ChatSettingsMenu
 from gui.chat_undo import ChatUndo
-from gui.dialogs import AboutDialog
+from gui.context_meter import ContextMeter
 from gui.find_bar import FindBar
+from gui.help_menu import HelpMenu
 from gui.input_box import InputBox
+from gui.input_meter import InputMeter
+from gui.input_row import InputRow
 from gui.library_start import LibraryStart
 from gui.message_actions import MessageActions
 from gui.message_list import MessageListModel
@@ -55,7 +58,13 @@ from gui.persona_panel import PersonaPanel
 from gui.reply_actions import ReplyActions
 from gui.search import SearchPanel
 from gui.sidebar import ChatListModel, Sidebar
+from gui.theme import ThemeChoice
+from gui.unsent_draft import remember_draft, restore_draft
+from gui.view_options import ViewOptions
+from gui.welcome_panel import MessageStack, WelcomePanel, waiting_note
+from gui.window_geometry import fit_to_screen
 from gui.worker import ChatWorker, WorkerHost
+from gui.zoom import Zoom
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,7 @@ class LaunchOptions:
     persist: bool = True  # False for --self-test: nothing is written to the library
     server: ServerConfig | None = None  # --server: chat through it (model_reference names it)
     api_key: str = field(default="", repr=False)  # the server's key (CONFAB_API_KEY)
+    theme: ThemeChoice | None = None  # --theme: this run only (View > Theme is remembered)
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +98,7 @@ class MainWindow(QMainWindow):
         self.engine_choice: EngineChoice = options.engine
         self.threads = options.threads
         self.search_panel: SearchPanel | None = None
+        self.announcer = Announcer(self)
 
         self.library = ChatLibrary(options.data_dir, read_only=options.read_only,
                                    persist=options.persist)
@@ -108,6 +119,8 @@ class MainWindow(QMainWindow):
         self.model_setup.fallback = self.model_choices.fall_back
         self.model_setup.model_ready.connect(self.on_model_ready)
         self.model_setup.model_failed.connect(self.model_failed)
+        self.model_setup.milestone.connect(self.announcer.announce)
+        self.model_failed.connect(self.announcer.error)
         self.model_setup.busy_changed.connect(self._update_actions)
         worker = self.host.worker
         worker.context_measured.connect(self.on_context_measured)
@@ -120,15 +133,18 @@ class MainWindow(QMainWindow):
         self.chat_undo = ChatUndo(self)
         self.library_start = LibraryStart(self)
         self._build_widgets()
+        self.view_options = ViewOptions(self, options.theme)
         self._build_menus()
         self._build_status_bar()
         geometry = settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1100, 720)
+        fit_to_screen(self)
         if options.persist and not options.read_only:
             self.library.remove_stale_temporaries()  # this process holds the folder's lock
         self.library_start.load_library()
         self.session.start()
+        restore_draft(self)
         self._update_actions()
 
     # -- construction --------------------------------------------------------------------------
@@ -144,31 +160,31 @@ class MainWindow(QMainWindow):
         self.message_view = MessageListView()
         self.message_view.setModel(self.message_model)
         self.message_view.typed.connect(self.type_into_input)
+        self.welcome_panel = WelcomePanel(self.model_setup)
+        self.message_stack = MessageStack(self.message_view, self.welcome_panel)
         self.input_box = InputBox()
+        self.welcome_panel.prompt_chosen.connect(self.input_box.put_text)
+        self.input_meter = InputMeter(self.input_box, lambda: self.model_info)
+        self.model_setup.busy_changed.connect(self.input_meter.schedule)
         self.input_box.submitted.connect(self.send_message)
         self.input_box.up_in_empty.connect(self.edit_last_message)
         self.input_box.escape_pressed.connect(self.cancel_edit)
-        self.send_button = QPushButton("Send")
-        self.send_button.setToolTip("Send the message (Enter)")
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.setToolTip(self.tr("Send the message (Enter)"))
         self.send_button.clicked.connect(self.send_message)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the reply being written (Esc)")
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop the reply being written (Esc)"))
         self.stop_button.clicked.connect(self.stop_reply)
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.send_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addStretch()
-        input_row = QHBoxLayout()
-        input_row.addWidget(self.input_box, 1)
-        input_row.addLayout(buttons)
+        input_row = InputRow(self.input_box, [self.send_button, self.stop_button])
         self.find_bar = FindBar(self.message_model, self.message_view)
         self.find_bar.closed.connect(self.input_box.setFocus)
         chat_pane = QWidget()
         layout = QVBoxLayout(chat_pane)
         layout.addWidget(self.find_bar)
-        layout.addWidget(self.message_view, 1)
+        layout.addWidget(self.message_stack, 1)
         self.edit_bar_slot = QVBoxLayout()  # the edit bar goes here once the menus exist
         layout.addLayout(self.edit_bar_slot)
+        layout.addWidget(self.input_meter)
         layout.addLayout(input_row)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.sidebar)
@@ -187,64 +203,70 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
-        file_menu = menu_bar.addMenu("&File")
+        file_menu = menu_bar.addMenu(self.tr("&File"))
         self.files.build_menu(file_menu)
-        self.quit_action = QAction("&Quit", self)
+        self.quit_action = QAction(self.tr("&Quit"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
 
-        edit_menu = menu_bar.addMenu("&Edit")
+        edit_menu = menu_bar.addMenu(self.tr("&Edit"))
         edit_menu.addAction(self.chat_undo.undo_action)
         edit_menu.addAction(self.chat_undo.redo_action)
         edit_menu.addSeparator()
-        self.copy_action = QAction("&Copy Messages", self)
+        self.copy_action = QAction(self.tr("&Copy Messages"), self)
         self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copy_action.triggered.connect(self.copy_selected_messages)
         self.message_view.addAction(self.copy_action)
         edit_menu.addAction(self.copy_action)
-        select_all = edit_menu.addAction("Select &All Messages")
+        select_all = edit_menu.addAction(self.tr("Select &All Messages"))
         select_all.triggered.connect(self.message_view.selectAll)
         edit_menu.addSeparator()
-        self.find_action = edit_menu.addAction("&Find in Chat…")
+        self.find_action = edit_menu.addAction(self.tr("&Find in Chat…"))
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.find_bar.open_bar)
-        self.search_action = edit_menu.addAction("Search All C&hats…")
+        self.search_action = edit_menu.addAction(self.tr("Search All C&hats…"))
         self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         self.search_action.triggered.connect(self.show_search)
 
-        view_menu = menu_bar.addMenu("&View")
-        self.sidebar_action = QAction("Show &Sidebar", self, checkable=True)
+        view_menu = menu_bar.addMenu(self.tr("&View"))
+        self.sidebar_action = QAction(self.tr("Show &Sidebar"), self, checkable=True)
         self.sidebar_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.sidebar_action.setChecked(self.settings.sidebar_visible)
         self.sidebar_action.toggled.connect(self.set_sidebar_visible)
         view_menu.addAction(self.sidebar_action)
         persona_toggle = self.persona_panel.toggleViewAction()
-        persona_toggle.setText("&Persona Panel")
+        persona_toggle.setText(self.tr("&Persona Panel"))
         persona_toggle.setShortcut(QKeySequence("Ctrl+Shift+P"))
         view_menu.addAction(persona_toggle)
+        view_menu.addSeparator()
+        self.view_options.build_menu(view_menu)
+        view_menu.addSeparator()
+        self.zoom = Zoom([self.message_view, self.input_box], self.settings, self)
+        self.zoom.add_to(view_menu)
 
-        model_menu = menu_bar.addMenu("&Model")
-        self.choose_model_action = model_menu.addAction("&Choose Model…")
+        model_menu = menu_bar.addMenu(self.tr("&Model"))
+        self.choose_model_action = model_menu.addAction(self.tr("&Choose Model…"))
         self.choose_model_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.choose_model_action.setToolTip(
-            "BlenderBot models, any hub model, a folder, or a recent one; remove downloads"
+            self.tr("BlenderBot models, any hub model, a folder, or a recent one; remove downloads")
         )
         self.choose_model_action.triggered.connect(self.choose_model)
-        self.open_model_action = model_menu.addAction("Open Model &Folder…")
+        self.open_model_action = model_menu.addAction(self.tr("Open Model &Folder…"))
         self.open_model_action.triggered.connect(self.model_setup.choose_model_folder)
-        self.reload_model_action = model_menu.addAction("&Reload Model")
+        self.welcome_panel.use_actions(self.choose_model_action, self.open_model_action)
+        self.reload_model_action = model_menu.addAction(self.tr("&Reload Model"))
         self.reload_model_action.setToolTip(
-            "Load the model again (after a cancelled download or a failed load)"
+            self.tr("Load the model again (after a cancelled download or a failed load)")
         )
         self.reload_model_action.triggered.connect(lambda: self.model_setup.start_loading())
 
-        chat_menu = menu_bar.addMenu("&Chat")
+        chat_menu = menu_bar.addMenu(self.tr("&Chat"))
         self.files.build_chat_menu(chat_menu)
         chat_menu.addSeparator()
-        self.stop_action = chat_menu.addAction("&Stop Reply")
+        self.stop_action = chat_menu.addAction(self.tr("&Stop Reply"))
         self.stop_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.stop_action.triggered.connect(self.stop_reply)
         self.reply_actions = ReplyActions(self, chat_menu)
@@ -255,7 +277,7 @@ class MainWindow(QMainWindow):
         chat_menu.addSeparator()
         self.chat_settings = ChatSettingsMenu(self, chat_menu)
         edit_menu.addSeparator()
-        self.preferences_action = edit_menu.addAction("&Preferences…")
+        self.preferences_action = edit_menu.addAction(self.tr("&Preferences…"))
         self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
         self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.preferences_action.triggered.connect(self.open_preferences)
@@ -268,33 +290,33 @@ class MainWindow(QMainWindow):
             files.delete_action,
         ]
 
-        help_menu = menu_bar.addMenu("&Help")
-        about_action = help_menu.addAction(f"&About {APP_NAME}")
-        about_action.triggered.connect(self.show_about)
+        self.help_menu = HelpMenu(self, menu_bar.addMenu(self.tr("&Help")))
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
-        self.context_label = QLabel("")
-        self.context_label.setAccessibleName("Context meter")
+        self.context_label = ContextMeter()
+        # Status labels keep their text as their accessible name, so readers read it.
         self.speed_label = QLabel("")
-        self.speed_label.setAccessibleName("Speed of the last reply")
-        self.speed_label.setToolTip("Tokens per second of the last reply")
-        self.model_button = QPushButton("Model…")
+        self.speed_label.setAccessibleDescription(self.tr("Speed of the last reply"))
+        self.speed_label.setToolTip(self.tr("Tokens per second of the last reply"))
+        self.model_button = QPushButton(self.tr("Model…"))
         self.model_button.setFlat(True)
-        self.model_button.setToolTip("Choose another model (Ctrl+Shift+M)")
-        self.model_button.setAccessibleName("Choose model")
+        self.model_button.setToolTip(self.tr("Choose another model (Ctrl+Shift+M)"))
+        self.model_button.setAccessibleName(self.tr("Choose model"))
         self.model_button.clicked.connect(self.choose_model)
         # Permanent sections: a passing message ("Replied in 1.6 s") never hides the model.
         status.addPermanentWidget(self.model_button)
         status.addPermanentWidget(self.model_setup.label)
         status.addPermanentWidget(self.model_setup.progress_bar)
         self.device_label = QLabel("")
-        self.device_label.setAccessibleName("Device")
+        self.device_label.setAccessibleDescription(self.tr("Device the model runs on"))
         status.addPermanentWidget(self.device_label)
         status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.context_label)
         if self.options.read_only:
-            status.addPermanentWidget(QLabel("Read-only: another Confab uses this data folder"))
+            status.addPermanentWidget(
+                QLabel(self.tr("Read-only: another Confab uses this data folder"))
+            )
 
     # -- the model -----------------------------------------------------------------------------
     def start_loading(self, reference: str | None = None) -> None:
@@ -312,7 +334,11 @@ class MainWindow(QMainWindow):
         if self.session.current is not None and self.session.current.transcript is not None:
             self.show_persona(self.session.current.transcript.conversation.persona)  # its hint
         self.device_label.setText(info.device_reason or info.device)
-        self.device_label.setToolTip(f"Where the model runs: {info.device_reason or info.device}")
+        self.device_label.setToolTip(
+            self.tr("Where the model runs: {device}").format(
+                device=info.device_reason or info.device
+            )
+        )
         if self.options.persist:  # what has worked is what the next start uses
             if info.reference:
                 self.settings.model = info.reference
@@ -369,7 +395,7 @@ class MainWindow(QMainWindow):
             self.session.set_draft(self.session.current, self.input_box.text())
 
     def current_chat_changed(self, chat: Chat) -> None:
-        self.context_label.setText("")  # until the new chat is measured
+        self.context_label.clear_meter()  # until the new chat is measured
         self.reload_chat(chat)
         self.message_view.scrollToBottom()
         self.input_box.setPlainText(self.library.transcript(chat).draft)
@@ -382,7 +408,7 @@ class MainWindow(QMainWindow):
 
     def update_title(self) -> None:
         chat = self.session.current
-        title = (chat.title if chat else "") or "New chat"
+        title = (chat.title if chat else "") or self.tr("New chat")
         self.setWindowTitle(f"{title} — {APP_NAME}")
 
     def reload_chat(self, chat: Chat) -> None:
@@ -412,7 +438,7 @@ class MainWindow(QMainWindow):
         if self.session.current is None or self.session.current.damaged:
             return
         self.session.set_persona(persona)
-        self.statusBar().showMessage("Persona applied from the next reply on.", 3000)
+        self.statusBar().showMessage(self.tr("Persona applied from the next reply on."), 3000)
         self.measure_context()
 
     def open_persona_panel(self) -> None:
@@ -449,32 +475,31 @@ class MainWindow(QMainWindow):
             return
         why_not = self.session.send(text)
         if why_not == "busy":
-            self.statusBar().showMessage("Wait for the reply, or press Stop.", 3000)
+            self.statusBar().showMessage(self.tr("Wait for the reply, or press Stop."), 3000)
             return
         if why_not == "damaged":
-            self.statusBar().showMessage("This chat's file is damaged and cannot change.", 5000)
+            self.statusBar().showMessage(
+                self.tr("This chat's file is damaged and cannot change."), 5000
+            )
             return
         self.input_box.clear()
         self.input_box.setFocus()
         if not self.session.model_ready:
-            self.statusBar().showMessage("The bot will answer once the model is loaded.", 5000)
+            self.statusBar().showMessage(waiting_note(self.model_setup), 15000)
 
     def measure_context(self) -> None:
         chat, info = self.session.current, self.model_info
         if chat is None or info is None or chat.transcript is None:
             return
         turns = self.session.turns(chat.transcript)
-        if turns:
-            persona = chat.transcript.conversation.persona
-            self.host.measure_requested.emit(GenerateRequest(0, turns, persona=persona))
-        else:
-            self.context_label.setText(f"context 0/{info.context_limit} tokens")
+        persona = chat.transcript.conversation.persona
+        self.host.measure_requested.emit(GenerateRequest(0, turns, persona=persona))
 
     @Slot()
     def stop_reply(self) -> None:
         """Stop the shown chat's reply (takes effect at the next decoding step)."""
         if self.session.stop():
-            self.statusBar().showMessage("Stopping…", 2000)
+            self.statusBar().showMessage(self.tr("Stopping…"), 2000)
 
     @Slot(int, str)
     def on_reply_delta(self, request_id: int, delta: str) -> None:
@@ -483,10 +508,15 @@ class MainWindow(QMainWindow):
     @Slot(int, object)
     def on_reply_finished(self, request_id: int, reply: Reply) -> None:
         self.session.reply_finished(request_id, reply.text, reply.meta())
-        self.statusBar().showMessage(f"Replied in {reply.reply_s:.1f} s", 6000)
+        self.statusBar().showMessage(
+            self.tr("Replied in {seconds} s").format(seconds=f"{reply.reply_s:.1f}"), 6000
+        )
         if reply.reply_s > 0:
-            self.speed_label.setText(f"{reply.tokens / reply.reply_s:.1f} tokens/s")
+            self.speed_label.setText(
+                self.tr("{rate} tokens/s").format(rate=f"{reply.tokens / reply.reply_s:.1f}")
+            )
         self.measure_context()
+        self.announcer.reply(reply.text)
         self.reply_shown.emit(reply)
 
     @Slot(int, str)
@@ -494,16 +524,17 @@ class MainWindow(QMainWindow):
         """A reply failed (a slot of the window, so the session is only ever touched on the
         GUI thread: the worker's signal arrives queued)."""
         self.session.reply_failed(request_id, message)
+        self.announcer.error(message)
 
     @Slot(int)
     def on_reply_cancelled(self, request_id: int) -> None:
         self.session.reply_cancelled(request_id)
-        self.statusBar().showMessage("Reply stopped.", 4000)
+        self.statusBar().showMessage(self.tr("Reply stopped."), 4000)
 
     @Slot(object)
     def on_context_measured(self, window: ContextWindow) -> None:
-        self.context_label.setText(window.describe())
-        self.context_label.setToolTip(window.describe())
+        info = self.model_info
+        self.context_label.show_window(window, window.limit if info is None else info.context_limit)
         self.show_what_the_bot_sees(window)
 
     def show_what_the_bot_sees(self, window: ContextWindow) -> None:
@@ -539,14 +570,6 @@ class MainWindow(QMainWindow):
         self.sidebar.setVisible(visible)
         self.settings.sidebar_visible = visible
 
-    def show_about(self) -> None:
-        info = self.model_info
-        if info is not None:
-            model = f"Model: {info.model_id} ({info.engine}), {info.path}"
-        else:
-            model = f"Model: {self.model_setup.reference} (not loaded)"
-        AboutDialog(model, self).exec()
-
     def show_search(self) -> None:
         """Edit > Search All Chats (Ctrl+Shift+F)."""
         if self.search_panel is None:
@@ -564,7 +587,7 @@ class MainWindow(QMainWindow):
         """Show the chat of a search hit, scrolled to the message, which is selected."""
         chat = self.library.find_path(hit.path)
         if chat is None:
-            self.statusBar().showMessage("That chat is no longer in the library.", 5000)
+            self.statusBar().showMessage(self.tr("That chat is no longer in the library."), 5000)
             return
         self.show_chat(chat)
         if self.session.current is not chat:
@@ -588,9 +611,11 @@ class MainWindow(QMainWindow):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             APP_NAME,
-            "Another Confab is using this data folder but does not answer. This window "
-            "shows your chats read-only: nothing you do here is saved. Close the other "
-            "Confab (or wait for it) and start again to chat as usual.",
+            self.tr(
+                "Another Confab is using this data folder but does not answer. This window "
+                "shows your chats read-only: nothing you do here is saved. Close the other "
+                "Confab (or wait for it) and start again to chat as usual."
+            ),
             QMessageBox.StandardButton.Ok,
             self,
         )
@@ -601,6 +626,7 @@ class MainWindow(QMainWindow):
         """A save or read failed: say so where it cannot be missed, and log it."""
         log.warning("%s", message)
         self.statusBar().showMessage(message, 15000)
+        self.announcer.error(message)
         if not self.options_headless():
             QMessageBox.warning(self, APP_NAME, message)
 
@@ -634,6 +660,7 @@ class MainWindow(QMainWindow):
     def shut_down(self) -> None:
         """Stop replies, keep the draft, remember the layout, end the worker thread."""
         self.keep_draft()
+        remember_draft(self)
         self.session.stop_all()
         if self.library_start.refresher is not None:
             self.library_start.refresher.shutdown()

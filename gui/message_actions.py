@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -28,18 +28,23 @@ from PySide6.QtWidgets import (
 
 from core.conversation import Message
 from core.transcript import export_markdown
+from gui.bubble_delegate import BubbleDelegate
+from gui.i18n import QT_TRANSLATE_NOOP
 from gui.message_list import how_made
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-WHY_NOT = {
-    "busy": "Wait for the reply, or press Stop.",
-    "damaged": "This chat's file is damaged and cannot change.",
-    "empty": "A message cannot be empty.",
-    "no reply": "There is no bot reply to continue yet.",
-    "no model": "The model is not loaded yet.",
-    "nothing": "Select a message first.",
+WHY_NOT = {  # shown translated: QCoreApplication.translate("MessageActions", ...)
+    "busy": QT_TRANSLATE_NOOP("MessageActions", "Wait for the reply, or press Stop."),
+    "damaged": QT_TRANSLATE_NOOP(
+        "MessageActions", "This chat's file is damaged and cannot change."
+    ),
+    "empty": QT_TRANSLATE_NOOP("MessageActions", "A message cannot be empty."),
+    "no reply": QT_TRANSLATE_NOOP("MessageActions", "There is no bot reply to continue yet."),
+    "no model": QT_TRANSLATE_NOOP("MessageActions", "The model is not loaded yet."),
+    "nothing": QT_TRANSLATE_NOOP("MessageActions", "Select a message first."),
+    "whole": QT_TRANSLATE_NOOP("MessageActions", "This message is shown whole already."),
 }
 
 
@@ -49,14 +54,14 @@ class EditBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel("Editing a message: Enter saves, Esc cancels.")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop editing and keep the message as it was (Esc)")
+        self.label = QLabel(self.tr("Editing a message: Enter saves, Esc cancels."))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop editing and keep the message as it was (Esc)"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.cancel_button)
-        self.setAccessibleName("Editing a message")
+        self.setAccessibleName(self.tr("Editing a message"))
         self.hide()
 
 
@@ -71,7 +76,7 @@ class InfoPopup(QFrame):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
-        self.setAccessibleName("Message info")
+        self.setAccessibleName(self.tr("Message info"))
         self.setAccessibleDescription(text)
 
 
@@ -100,36 +105,71 @@ class MessageActions:
             return item
 
         self.continue_action = action(
-            "C&ontinue Reply",
+            QCoreApplication.translate("MessageActions", "C&ontinue Reply"),
             "Ctrl+Shift+Return",
             self.continue_reply,
-            "The bot carries on its last reply from where it ended",
+            QCoreApplication.translate(
+                "MessageActions", "The bot carries on its last reply from where it ended"
+            ),
         )
         self.edit_action = action(
-            "&Edit Message",
+            QCoreApplication.translate("MessageActions", "&Edit Message"),
             "Ctrl+E",
             self.edit_selected,
-            "Edit the selected message (Up in an empty input box edits your last one)",
+            QCoreApplication.translate(
+                "MessageActions",
+                "Edit the selected message (Up in an empty input box edits your last one)",
+            ),
         )
         self.delete_action = action(
-            "Delete &Message", "Del", self.delete_selected, "Delete the selected messages", True
+            QCoreApplication.translate("MessageActions", "Delete &Message"),
+            "Del",
+            self.delete_selected,
+            QCoreApplication.translate("MessageActions", "Delete the selected messages"),
+            True,
         )
         self.delete_turn_action = action(
-            "Delete &Turn",
+            QCoreApplication.translate("MessageActions", "Delete &Turn"),
             "Shift+Del",
             self.delete_turn,
-            "Delete the selected message with the rest of its turn (your message and its reply)",
+            QCoreApplication.translate(
+                "MessageActions",
+                "Delete the selected message with the rest of its turn "
+                "(your message and its reply)",
+            ),
             True,
         )
         self.info_action = action(
-            "Message &Info", "Ctrl+I", self.show_info, "How the selected reply was made"
+            QCoreApplication.translate("MessageActions", "Message &Info"),
+            "Ctrl+I",
+            self.show_info,
+            QCoreApplication.translate("MessageActions", "How the selected reply was made"),
         )
         self.copy_markdown_action = action(
-            "Copy Chat as &Markdown",
+            QCoreApplication.translate("MessageActions", "Copy Chat as &Markdown"),
             "Ctrl+Shift+C",
             self.copy_chat_as_markdown,
-            "Copy the whole chat to the clipboard as Markdown",
+            QCoreApplication.translate(
+                "MessageActions", "Copy the whole chat to the clipboard as Markdown"
+            ),
         )
+        self.fold_action = action(
+            QCoreApplication.translate("MessageActions", "Show &Whole Message"),
+            "Space",
+            self.toggle_fold,
+            QCoreApplication.translate(
+                "MessageActions", "Show all of a long message, or fold it again (Space in the list)"
+            ),
+            True,
+        )
+        delegate = view.itemDelegate()
+        if isinstance(delegate, BubbleDelegate):
+            delegate.fold_toggled.connect(window.message_model.toggle_fold)
+            delegate.code_copied.connect(
+                lambda _code: window.statusBar().showMessage(
+                    QCoreApplication.translate("MessageActions", "Copied the code."), 3000
+                )
+            )
         self.edit_bar = EditBar()
         self.edit_bar.cancel_button.clicked.connect(self.cancel_edit)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -157,7 +197,8 @@ class MessageActions:
 
     def _say(self, why_not: str) -> None:
         if why_not:
-            self.window.statusBar().showMessage(WHY_NOT.get(why_not, why_not), 4000)
+            text = QCoreApplication.translate("MessageActions", WHY_NOT.get(why_not, why_not))
+            self.window.statusBar().showMessage(text, 4000)
 
     # -- editing --------------------------------------------------------------------------------
     def edit_selected(self) -> None:
@@ -188,14 +229,22 @@ class MessageActions:
         if self.editing is None:
             window.keep_draft()
         self.editing = message
-        who = "your message" if message.role == "user" else "the bot's reply"
-        after = " A new reply follows; the old one is kept." if message.role == "user" else ""
-        self.edit_bar.label.setText(f"Editing {who}: Enter saves, Esc cancels.{after}")
+        if message.role == "user":
+            text = QCoreApplication.translate(
+                "MessageActions",
+                "Editing your message: Enter saves, Esc cancels. "
+                "A new reply follows; the old one is kept.",
+            )
+        else:
+            text = QCoreApplication.translate(
+                "MessageActions", "Editing the bot's reply: Enter saves, Esc cancels."
+            )
+        self.edit_bar.label.setText(text)
         self.edit_bar.show()
         window.input_box.setPlainText(message.content)
         window.input_box.moveCursor(window.input_box.textCursor().MoveOperation.End)
         window.input_box.setFocus()
-        window.send_button.setText("Save")
+        window.send_button.setText(QCoreApplication.translate("MessageActions", "Save"))
 
     def finish_edit(self) -> None:
         """Enter while editing: save the edited text."""
@@ -215,7 +264,7 @@ class MessageActions:
         window = self.window
         self.editing = None
         self.edit_bar.hide()
-        window.send_button.setText("Send")
+        window.send_button.setText(QCoreApplication.translate("MessageActions", "Send"))
         chat = window.session.current
         draft = chat.transcript.draft if chat is not None and chat.transcript else ""
         window.input_box.setPlainText(draft)
@@ -229,7 +278,7 @@ class MessageActions:
         ):
             self.editing = None
             self.edit_bar.hide()
-            self.window.send_button.setText("Send")
+            self.window.send_button.setText(QCoreApplication.translate("MessageActions", "Send"))
 
     # -- deleting and continuing -----------------------------------------------------------
     def delete_selected(self) -> None:
@@ -246,13 +295,24 @@ class MessageActions:
     def continue_reply(self) -> None:
         self._say(self.window.session.continue_reply())
 
+    # -- long messages and links ----------------------------------------------------------------
+    def toggle_fold(self) -> None:
+        """Space on a long message: show it whole, or fold it again."""
+        row = self.window.message_view.currentIndex().row()
+        if not self.window.message_model.is_foldable(row):
+            self._say("whole")
+            return
+        self.window.message_model.toggle_fold(row)
+
     # -- copying and info ---------------------------------------------------------------------
     def copy_chat_as_markdown(self) -> None:
         transcript = self.window.session.transcript
         zone = datetime.now().astimezone().tzinfo
         assert zone is not None
         QGuiApplication.clipboard().setText(export_markdown(transcript, zone))
-        self.window.statusBar().showMessage("Copied the chat as Markdown.", 3000)
+        self.window.statusBar().showMessage(
+            QCoreApplication.translate("MessageActions", "Copied the chat as Markdown."), 3000
+        )
 
     def show_info(self) -> None:
         message = self.target()
@@ -305,6 +365,8 @@ class MessageActions:
                 menu.addAction(self.continue_action)
             if message.meta.get("no_reply"):
                 menu.addAction(replies.regenerate_action)
+            if window.message_model.is_foldable(window.message_view.currentIndex().row()):
+                menu.addAction(self.fold_action)
             menu.addSeparator()
             menu.addAction(self.delete_action)
             menu.addAction(self.delete_turn_action)

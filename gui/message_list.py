@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.conversation import Message
+from gui.i18n import QT_TRANSLATE_NOOP
 
 RoleRole = Qt.ItemDataRole.UserRole + 1
 TimeRole = Qt.ItemDataRole.UserRole + 2
@@ -27,8 +29,14 @@ PendingRole = Qt.ItemDataRole.UserRole + 3
 FindRole = Qt.ItemDataRole.UserRole + 4  # the text Find in Chat looks for, on matching rows
 SeenRole = Qt.ItemDataRole.UserRole + 5  # "all", "part" or "none": what the bot's next input holds
 BoundaryRole = Qt.ItemDataRole.UserRole + 6  # the first row the bot sees, after unseen ones
-BOUNDARY_TEXT = "The bot can't see above this line"
-TYPING_TEXT = "typing…"
+# A long message is shown folded: its first lines and "Show more". FoldRole holds None for a
+# message short enough to show whole, else (the text shown, whether it is unfolded).
+FoldRole = Qt.ItemDataRole.UserRole + 7
+FOLD_CHARS = 800  # a message longer than this, or with more lines than FOLD_LINES, folds
+FOLD_LINES = 16
+# Shown translated: QCoreApplication.translate("MessageList", ...).
+BOUNDARY_TEXT = QT_TRANSLATE_NOOP("MessageList", "The bot can't see above this line")
+TYPING_TEXT = QT_TRANSLATE_NOOP("MessageList", "typing…")
 LINE_SEPARATOR = "\u2028"
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,48 +57,94 @@ def how_made(message: Message) -> str:
     if when is not None:
         lines.append(when.astimezone().strftime("%Y-%m-%d %H:%M:%S"))
     if message.role != "assistant":
-        return "\n".join(lines) or "No time was recorded for this message."
+        return "\n".join(lines) or QCoreApplication.translate(
+            "MessageList", "No time was recorded for this message."
+        )
     if meta.get("model"):
-        lines.append(f"Model: {meta['model']}")
+        lines.append(
+            QCoreApplication.translate("MessageList", "Model: {model}").format(model=meta["model"])
+        )
     if meta.get("engine"):
-        lines.append(f"Engine: {meta['engine']}")
+        lines.append(
+            QCoreApplication.translate("MessageList", "Engine: {engine}").format(
+                engine=meta["engine"]
+            )
+        )
     settings = meta.get("settings")
     if isinstance(settings, dict):
         shown = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(settings.items()))
-        lines.append(f"Settings: {shown or 'the model defaults'}")
+        shown = shown or QCoreApplication.translate("MessageList", "the model defaults")
+        lines.append(
+            QCoreApplication.translate("MessageList", "Settings: {settings}").format(settings=shown)
+        )
     tokens, seconds = meta.get("tokens"), meta.get("reply_s")
     if isinstance(tokens, int) and isinstance(seconds, int | float):
-        speed = f", {tokens / seconds:.1f} tokens/s" if seconds > 0 else ""
-        lines.append(f"{tokens} tokens in {seconds:.1f} s{speed}")
+        rate = f"{tokens / seconds:.1f}"
+        speed = (
+            QCoreApplication.translate("MessageList", ", {rate} tokens/s").format(rate=rate)
+            if seconds > 0
+            else ""
+        )
+        lines.append(
+            QCoreApplication.translate(
+                "MessageList", "{tokens} tokens in {seconds} s{speed}"
+            ).format(tokens=tokens, seconds=f"{seconds:.1f}", speed=speed)
+        )
     if meta.get("stopped"):
-        lines.append("Stopped before it ended.")
+        lines.append(QCoreApplication.translate("MessageList", "Stopped before it ended."))
     if meta.get("continued"):
-        lines.append(f"Continued {meta['continued']} time(s).")
+        lines.append(
+            QCoreApplication.translate("MessageList", "Continued {count} time(s).").format(
+                count=meta["continued"]
+            )
+        )
     if meta.get("edited"):
-        lines.append("Edited by you.")
+        lines.append(QCoreApplication.translate("MessageList", "Edited by you."))
     if meta.get("host"):
-        lines.append(f"Server: {meta.get('server_model') or '?'} @ {meta['host']}")
+        lines.append(
+            QCoreApplication.translate("MessageList", "Server: {model} @ {host}").format(
+                model=meta.get("server_model") or "?", host=meta["host"]
+            )
+        )
     if meta.get("cut"):
-        lines.append("Cut at the length limit: Continue (Ctrl+Shift+Enter) carries it on.")
+        lines.append(
+            QCoreApplication.translate(
+                "MessageList", "Cut at the length limit: Continue (Ctrl+Shift+Enter) carries it on."
+            )
+        )
     if meta.get("interrupted"):
-        lines.append(f"Interrupted: {meta['interrupted']}")
+        lines.append(
+            QCoreApplication.translate("MessageList", "Interrupted: {reason}").format(
+                reason=meta["interrupted"]
+            )
+        )
     reasoning = meta.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
         shown = reasoning if len(reasoning) <= 1500 else reasoning[:1500] + "…"
-        lines.append(f"Reasoning (not part of the answer, never sent back):\n{shown}")
+        lines.append(
+            QCoreApplication.translate(
+                "MessageList", "Reasoning (not part of the answer, never sent back):\n{reasoning}"
+            ).format(reasoning=shown)
+        )
     if len(lines) <= 1:
-        lines.append("No details were recorded for this reply.")
+        lines.append(
+            QCoreApplication.translate("MessageList", "No details were recorded for this reply.")
+        )
     return "\n".join(lines)
 
 
-AUTHORS = {"user": "You", "assistant": "Bot", "system": "Note"}
+AUTHORS = {  # shown translated: QCoreApplication.translate("MessageList", ...)
+    "user": QT_TRANSLATE_NOOP("MessageList", "You"),
+    "assistant": QT_TRANSLATE_NOOP("MessageList", "Bot"),
+    "system": QT_TRANSLATE_NOOP("MessageList", "Note"),
+}
 NAME_TEXT_CHARS = 160  # of the text in a message's accessible name; its description has it all
 
 
 def accessible_name(message: Message) -> str:
     """What a screen reader says of a message first: who wrote it, when, and how it begins
     ("Bot, 14:02: Paris is the capital…"); its marks (stopped, edited…) come after."""
-    who = AUTHORS.get(message.role, message.role)
+    who = QCoreApplication.translate("MessageList", AUTHORS.get(message.role, message.role))
     when = message.created_at
     parts = [who] if when is None else [who, when.astimezone().strftime("%H:%M")]
     text = " ".join(message.content.split())
@@ -100,6 +154,26 @@ def accessible_name(message: Message) -> str:
     return ", ".join(parts) + ": " + text + (f" ({marks})" if marks else "")
 
 
+def fold_of(text: str) -> str | None:
+    """The start of a long ``text``, shown while it is folded; None when ``text`` is short
+    enough to show whole."""
+    lines = text.splitlines()
+    if len(text) <= FOLD_CHARS and len(lines) <= FOLD_LINES:
+        return None
+    shown: list[str] = []
+    size = 0
+    for line in lines[:FOLD_LINES]:
+        if size + len(line) > FOLD_CHARS:
+            # A line that does not fit whole is cut at a word, so the fold never ends
+            # mid-word (a long paste may be one single line).
+            cut = line[: max(0, FOLD_CHARS - size)].rsplit(" ", 1)[0]
+            shown.append(cut + "…")
+            break
+        shown.append(line)
+        size += len(line) + 1
+    return "\n".join(shown)
+
+
 def mark_of(message: Message) -> str:
     """What a message's bubble says of it besides its time: which of its versions is shown
     (‹ 2/3 ›), stopped, or left unanswered."""
@@ -107,17 +181,17 @@ def mark_of(message: Message) -> str:
     if len(message.versions) > 1:
         marks.append(f"‹ {message.chosen + 1}/{len(message.versions)} ›")
     if message.meta.get("stopped"):
-        marks.append("stopped")
+        marks.append(QCoreApplication.translate("MessageList", "stopped"))
     if message.meta.get("cut"):
-        marks.append("cut at the length limit")
+        marks.append(QCoreApplication.translate("MessageList", "cut at the length limit"))
     if message.meta.get("interrupted"):
-        marks.append("interrupted")
+        marks.append(QCoreApplication.translate("MessageList", "interrupted"))
     if message.meta.get("reasoning"):
-        marks.append("reasoning in Message Info")
+        marks.append(QCoreApplication.translate("MessageList", "reasoning in Message Info"))
     if message.meta.get("edited"):
-        marks.append("edited")
+        marks.append(QCoreApplication.translate("MessageList", "edited"))
     if message.meta.get("no_reply") == "stopped":
-        marks.append("no reply (stopped)")
+        marks.append(QCoreApplication.translate("MessageList", "no reply (stopped)"))
     return " · ".join(marks)
 
 
@@ -133,6 +207,7 @@ class MessageListModel(QAbstractListModel):
         self._first_seen = 0  # rows above it are outside the bot's next input
         self._partly_seen = -1  # a row cut to its last tokens in that input
         self._partly_tokens = (0, 0)  # of that row: tokens the bot sees, tokens in all
+        self._unfolded: set[int] = set()  # rows of long messages the user asked to see whole
 
     # -- Qt model interface --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802
@@ -145,15 +220,16 @@ class MessageListModel(QAbstractListModel):
             return None
         if index.row() == len(self._messages):
             assert self._pending is not None
+            bot = QCoreApplication.translate("MessageList", AUTHORS["assistant"])
             values: dict[int, object] = {
                 Qt.ItemDataRole.DisplayRole: self._pending.text or TYPING_TEXT,
                 RoleRole: "assistant",
                 TimeRole: "",
                 PendingRole: True,
                 Qt.ItemDataRole.AccessibleTextRole: (
-                    f"{AUTHORS['assistant']}, writing: {self._pending.text}"
+                    self.tr("{author}, writing: {text}").format(author=bot, text=self._pending.text)
                     if self._pending.text
-                    else f"{AUTHORS['assistant']} is typing"
+                    else self.tr("{author} is typing").format(author=bot)
                 ),
                 Qt.ItemDataRole.AccessibleDescriptionRole: self._pending.text,
             }
@@ -166,7 +242,8 @@ class MessageListModel(QAbstractListModel):
         if role == TimeRole:
             when = message.created_at
             stamp = "" if when is None else when.astimezone().strftime("%H:%M")
-            partly = "partly seen by the bot" if self._seen(index.row(), message) == "part" else ""
+            part = self._seen(index.row(), message) == "part"
+            partly = self.tr("partly seen by the bot") if part else ""
             return " · ".join(part for part in (stamp, mark_of(message), partly) if part)
         if role == PendingRole:
             return False
@@ -180,20 +257,44 @@ class MessageListModel(QAbstractListModel):
             return self._seen(index.row(), message)
         if role == BoundaryRole:
             return index.row() == self._first_seen > 0
+        if role == FoldRole:
+            folded = fold_of(message.content)
+            if folded is None:
+                return None
+            unfolded = index.row() in self._unfolded
+            return (message.content if unfolded else folded, unfolded)
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [how_made(message)]
             seen = self._seen(index.row(), message)
             if seen == "none":
-                lines.append("The bot can no longer see this message: it is outside its input.")
+                lines.append(
+                    self.tr("The bot can no longer see this message: it is outside its input.")
+                )
             elif seen == "part":
                 sees, total = self._partly_tokens
                 lines.append(
-                    f"The bot sees only the last {sees} of its {total} tokens."
+                    self.tr("The bot sees only the last {sees} of its {total} tokens.").format(
+                        sees=sees, total=total
+                    )
                     if total
-                    else "The bot sees only the last part of this message."
+                    else self.tr("The bot sees only the last part of this message.")
                 )
             return "\n".join(lines)
         return None
+
+    # -- long messages ---------------------------------------------------------------------------
+    def is_foldable(self, row: int) -> bool:
+        """Whether ``row`` is a long message, shown folded until the user unfolds it."""
+        return 0 <= row < len(self._messages) and fold_of(self._messages[row].content) is not None
+
+    def toggle_fold(self, row: int) -> None:
+        """Show the long message at ``row`` whole, or folded again."""
+        if not self.is_foldable(row):
+            return
+        self._unfolded ^= {row}
+        # The row's height changes, which only a layout change makes the view measure again.
+        self.layoutAboutToBeChanged.emit()
+        self.layoutChanged.emit()
 
     # -- what the bot sees --------------------------------------------------------------------
     def _seen(self, row: int, message: Message) -> str:
@@ -247,6 +348,7 @@ class MessageListModel(QAbstractListModel):
         self._match_cache = None
         self._first_seen, self._partly_seen = 0, -1  # until the new chat is measured
         self._messages = list(messages)
+        self._unfolded.clear()
         self._pending = None if pending_text is None else PendingReply(pending_text)
         self.endResetModel()
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QDesktopServices,
+    QFocusEvent,
+    QKeyEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from gui.bubble_delegate import BubbleDelegate
+from gui.markdown_render import is_safe_link
 
 
 class MessageListView(QListView):
@@ -14,13 +21,21 @@ class MessageListView(QListView):
 
     Text typed while it has the focus is handed on (``typed``) instead of jumping to a
     message that starts with it, as a list's type-ahead would: the user meant to write.
+
+    A list scrolled to the bottom stays there when its rows are laid out again (a resize,
+    a zoom, a reply growing), so the newest messages are never hidden below the edge.
     """
+
+    AT_BOTTOM_SLACK = 4  # pixels: a list this close to the bottom counts as at the bottom
 
     typed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setItemDelegate(BubbleDelegate(self))
+        delegate = BubbleDelegate(self)
+        # Links in replies open in the desktop's browser on click, and only http(s) ones.
+        delegate.link_activated.connect(open_safe_link)
+        self.setItemDelegate(delegate)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -31,6 +46,22 @@ class MessageListView(QListView):
         self.setUniformItemSizes(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAccessibleName("Messages")
+        self.setAccessibleDescription(
+            self.tr("The chat, oldest first; arrow keys pick a message, the Menu key acts on it")
+        )
+        self._at_bottom = True
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._remember_position)
+        bar.rangeChanged.connect(self._keep_at_bottom)
+
+    def _remember_position(self, value: int) -> None:
+        self._at_bottom = value >= self.verticalScrollBar().maximum() - self.AT_BOTTOM_SLACK
+
+    def _keep_at_bottom(self, _minimum: int, maximum: int) -> None:
+        # A new layout changes the range before it clamps the value: pin to the new bottom
+        # here, before the clamping would count as the user's own scrolling.
+        if self._at_bottom:
+            self.verticalScrollBar().setValue(maximum)
 
     def selected_text(self) -> str:
         """The selected messages' text, in conversation order, separated by blank lines."""
@@ -72,6 +103,32 @@ class MessageListView(QListView):
             return True
         return False
 
-    def resizeEvent(self, event: object) -> None:  # noqa: N802
-        super().resizeEvent(event)  # type: ignore[arg-type]
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
         self.scheduleDelayedItemsLayout()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        """Keyboard focus arriving with no current message makes the last one on screen
+        current, so the focus shows on a message (a list would pick its first row, often
+        far above); the user's selection stays as it was."""
+        if event.reason() != Qt.FocusReason.MouseFocusReason and not self.currentIndex().isValid():
+            index = self._last_visible_index()
+            if index.isValid():
+                self.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.NoUpdate
+                )
+        super().focusInEvent(event)
+
+    def _last_visible_index(self) -> QModelIndex:
+        """The lowest message at least partly on screen, else the last message."""
+        model = self.model()
+        if model is None or model.rowCount() == 0:
+            return QModelIndex()
+        bottom = self.indexAt(self.viewport().rect().bottomLeft())
+        return bottom if bottom.isValid() else model.index(model.rowCount() - 1, 0)
+
+
+def open_safe_link(href: str) -> None:
+    """A link clicked in a reply: handed to the desktop only if it is http(s)."""
+    if is_safe_link(href):
+        QDesktopServices.openUrl(QUrl(href))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QDialog
 
 from core.devices import DEVICE_AUTO, DEVICE_CPU, available_devices
@@ -42,7 +42,10 @@ class ModelChoices:
 
     def _busy(self) -> bool:
         if self.window.session.pending:
-            self.window.statusBar().showMessage("Wait for the reply, or press Stop.", 4000)
+            self.window.statusBar().showMessage(
+                QCoreApplication.translate("ModelChoices", "Wait for the reply, or press Stop."),
+                4000,
+            )
             return True
         return False
 
@@ -154,13 +157,15 @@ class ModelChoices:
             return False
         failed = ENGINE_LABELS[window.engine_choice]
         log.warning("the %s engine failed (%s); falling back to auto", failed, message)
+        failed = QCoreApplication.translate("ChatSettingsMenu", failed)
         window.engine_choice = "auto"
         window.chat_settings.show_engine("auto")
         if window.options.persist:
             window.settings.engine = "auto"
-        self.fallback_message = (
-            f"The {failed} engine cannot run this model, so Confab uses Automatic. ({message})"
-        )
+        self.fallback_message = QCoreApplication.translate(
+            "ModelChoices",
+            "The {engine} engine cannot run this model, so Confab uses Automatic. ({message})",
+        ).format(engine=failed, message=message)
         window.statusBar().showMessage(self.fallback_message, 20000)
         QTimer.singleShot(0, window.model_setup.start_loading)
         return True

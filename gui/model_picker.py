@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -70,10 +70,16 @@ def _ram_text(entry: CatalogEntry) -> str:
     fast = entry.ram_bytes("fast")
     if transformers is None:
         return ""
-    text = f"memory {human_size(transformers)} (transformers)"
+    text = QCoreApplication.translate("ModelPicker", "memory {size} (transformers)").format(
+        size=human_size(transformers)
+    )
     if fast is not None:
-        return f"{text}, {human_size(fast)} (fast)"
-    return f"{text}; the fast engine does not run it"
+        return QCoreApplication.translate("ModelPicker", "{memory}, {size} (fast)").format(
+            memory=text, size=human_size(fast)
+        )
+    return QCoreApplication.translate(
+        "ModelPicker", "{memory}; the fast engine does not run it"
+    ).format(memory=text)
 
 
 class ModelPicker(QDialog):
@@ -90,7 +96,7 @@ class ModelPicker(QDialog):
         forget_server: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{APP_NAME}: choose a model")
+        self.setWindowTitle(self.tr("Choose a model"))
         self.data_dir = data_dir
         self.recent: list[str] = list(recent)
         self.current_reference = current_reference
@@ -102,49 +108,57 @@ class ModelPicker(QDialog):
         self.edit_server = edit_server
         self.forget_server = forget_server
 
-        family_label = QLabel("&BlenderBot models:")
+        family_label = QLabel(self.tr("&BlenderBot models:"))
         self.family_list = QListWidget()
-        self.family_list.setAccessibleName("BlenderBot models")
+        self.family_list.setAccessibleName(self.tr("BlenderBot models"))
         self.family_list.setAccessibleDescription(
-            "Download size, memory per engine, license, and whether it is on this computer"
+            self.tr("Download size, memory per engine, license, and whether it is on this computer")
         )
         family_label.setBuddy(self.family_list)
-        self.recent_label = QLabel("&Recent models:")
+        self.recent_label = QLabel(self.tr("&Recent models:"))
         self.recent_list = QListWidget()
-        self.recent_list.setAccessibleName("Recent models")
+        self.recent_list.setAccessibleName(self.tr("Recent models"))
         self.recent_label.setBuddy(self.recent_list)
-        servers_label = QLabel("Inference &servers (OpenAI-compatible: vLLM, llama.cpp, Ollama…):")
+        servers_label = QLabel(
+            self.tr("Inference &servers (OpenAI-compatible: vLLM, llama.cpp, Ollama…):")
+        )
         self.server_list = QListWidget()
-        self.server_list.setAccessibleName("Inference servers")
+        self.server_list.setAccessibleName(self.tr("Inference servers"))
         servers_label.setBuddy(self.server_list)
-        self.add_server_button = QPushButton("&Add Server…")
+        self.add_server_button = QPushButton(self.tr("&Add Server…"))
         self.add_server_button.setAutoDefault(False)
-        self.edit_server_button = QPushButton("&Edit Server…")
+        self.edit_server_button = QPushButton(self.tr("&Edit Server…"))
         self.edit_server_button.setAutoDefault(False)
         for button in (self.add_server_button, self.edit_server_button):
             button.setVisible(edit_server is not None)
-        hub_label = QLabel("Any model on the Hugging Face &hub:")
+        hub_label = QLabel(self.tr("Any model on the Hugging Face &hub:"))
         self.hub_edit = QLineEdit()
-        self.hub_edit.setPlaceholderText("owner/name, e.g. facebook/blenderbot-400M-distill")
-        self.hub_edit.setAccessibleName("Hub model id")
+        self.hub_edit.setPlaceholderText(
+            self.tr("owner/name, e.g. facebook/blenderbot-400M-distill")
+        )
+        self.hub_edit.setAccessibleName(self.tr("Hub model id"))
         self.hub_edit.setClearButtonEnabled(True)
         hub_label.setBuddy(self.hub_edit)
-        self.folder_button = QPushButton("Choose &Folder…")
-        self.folder_button.setAccessibleName("Choose a model folder")
+        self.folder_button = QPushButton(self.tr("Choose &Folder…"))
+        self.folder_button.setAccessibleName(self.tr("Choose a model folder"))
         self.folder_button.setAutoDefault(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setAccessibleName("Model picker message")
+        self.message.setAccessibleName(self.tr("Model picker message"))
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.buttons = QDialogButtonBox()
-        self.use_button = self.buttons.addButton("&Use", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.use_button.setAccessibleName("Use the selected model")
+        self.use_button = self.buttons.addButton(
+            self.tr("&Use"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.use_button.setAccessibleName(self.tr("Use the selected model"))
         self.use_button.setDefault(True)
         self.remove_button = self.buttons.addButton(
-            "&Remove…", QDialogButtonBox.ButtonRole.ActionRole
+            self.tr("&Remove…"), QDialogButtonBox.ButtonRole.ActionRole
         )
-        self.remove_button.setAccessibleName("Remove the selected model from this computer")
+        self.remove_button.setAccessibleName(
+            self.tr("Remove the selected model from this computer")
+        )
         self.remove_button.setAutoDefault(False)
         cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         cancel.setAutoDefault(False)
@@ -199,13 +213,17 @@ class ModelPicker(QDialog):
     def _status_text(self, entry: CatalogEntry) -> str:
         plan = self.plans[entry.reference]
         if entry.is_folder:
-            status = "local folder" if Path(entry.reference).is_dir() else "folder not found"
+            status = (
+                self.tr("local folder")
+                if Path(entry.reference).is_dir()
+                else self.tr("folder not found")
+            )
         else:
             status = cache_status(entry.reference)
         if plan.conversions:
-            status += ", converted for the fast engine"
+            status += self.tr(", converted for the fast engine")
         if entry.reference == self.current_reference:
-            status += ", in use"
+            status += self.tr(", in use")
         return status
 
     def _item(self, entry: CatalogEntry) -> QListWidgetItem:
@@ -217,7 +235,7 @@ class ModelPicker(QDialog):
             lines.append(entry.description)
         facts = []
         if entry.download_bytes is not None:
-            facts.append(f"download {human_size(entry.download_bytes)}")
+            facts.append(self.tr("download {size}").format(size=human_size(entry.download_bytes)))
         ram = _ram_text(entry)
         if ram:
             facts.append(ram)
@@ -245,12 +263,12 @@ class ModelPicker(QDialog):
         self.server_list.blockSignals(True)
         self.server_list.clear()
         for server in self.servers:
+            model = server.model or self.tr("the server’s model")
             item = QListWidgetItem(
-                f"{server.model or 'the server’s model'} @ {server.host} — {server.name}\n"
-                f"{server.base_url}"
+                f"{model} @ {server.host} — {server.name}\n{server.base_url}"
             )
             item.setData(REFERENCE_ROLE, SERVER_PREFIX + server.name)
-            item.setToolTip("The chat's turns are sent to this server")
+            item.setToolTip(self.tr("The chat's turns are sent to this server"))
             self.server_list.addItem(item)
         self.server_list.blockSignals(False)
         has_recent = self.recent_list.count() > 0
@@ -313,7 +331,9 @@ class ModelPicker(QDialog):
             self.source = "server"
             self.family_list.clearSelection()
             self.recent_list.clearSelection()
-            self.message.setText("The chat's turns go to this server; the chat stays here.")
+            self.message.setText(
+                self.tr("The chat's turns go to this server; the chat stays here.")
+            )
         self._update_buttons()
 
     def edit_selected_server(self, new: bool) -> None:
@@ -341,7 +361,7 @@ class ModelPicker(QDialog):
         if not text:
             self.message.clear()
         elif is_local_reference(text):
-            self.message.setText("A folder: Use checks that it holds a model.")
+            self.message.setText(self.tr("A folder: Use checks that it holds a model."))
         else:
             problem = hub_id_problem(text)
             self.message.setText(problem or f"{text}: {cache_status(text)}")
@@ -358,7 +378,7 @@ class ModelPicker(QDialog):
             self.use_button.setEnabled(bool(reference))
             in_use = reference == self.current_reference
             self.remove_button.setEnabled(bool(reference) and not in_use)
-            self.remove_button.setToolTip("Forget this server and its key")
+            self.remove_button.setToolTip(self.tr("Forget this server and its key"))
             return
         if self.source == "typed":
             self.use_button.setEnabled(not self._typed_problem())
@@ -371,7 +391,9 @@ class ModelPicker(QDialog):
         removable = plan is not None and (not plan.is_empty or self.source == "recent")
         self.remove_button.setEnabled(removable and not in_use)
         self.remove_button.setToolTip(
-            "The model in use cannot be removed; choose another one first." if in_use else ""
+            self.tr("The model in use cannot be removed; choose another one first.")
+            if in_use
+            else ""
         )
 
     # -- using -------------------------------------------------------------------------------
@@ -406,7 +428,7 @@ class ModelPicker(QDialog):
     @Slot()
     def choose_folder(self) -> None:
         """Ask for a folder; a folder holding a model is used at once."""
-        dialog = QFileDialog(self, "Choose a model folder")
+        dialog = QFileDialog(self, self.tr("Choose a model folder"))
         dialog.setObjectName("model-folder-dialog")
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
@@ -419,25 +441,38 @@ class ModelPicker(QDialog):
 
     # -- removing ----------------------------------------------------------------------------
     def _confirmation_text(self, entry: CatalogEntry, plan: Removal) -> str:
-        lines = [f"Remove {entry.name} from this computer?", ""]
+        lines = [self.tr("Remove {name} from this computer?").format(name=entry.name), ""]
         if plan.is_empty:
-            lines = [f"Forget {entry.name} from the recent models?"]
+            lines = [self.tr("Forget {name} from the recent models?").format(name=entry.name)]
         else:
-            lines.append("This deletes:")
+            lines.append(self.tr("This deletes:"))
             if plan.cache_entry is not None:
                 lines.append(
-                    f"• its download in the Hugging Face cache, {plan.cache_entry} "
-                    f"({human_size(plan.cache_bytes)})"
+                    self.tr("• its download in the Hugging Face cache, {folder} ({size})").format(
+                        folder=plan.cache_entry, size=human_size(plan.cache_bytes)
+                    )
                 )
             for folder in plan.conversions:
-                lines.append(f"• Confab's fast-engine conversion, {folder}")
+                lines.append(
+                    self.tr("• Confab's fast-engine conversion, {folder}").format(folder=folder)
+                )
             if plan.conversions:
-                lines.append(f"  ({human_size(plan.conversion_bytes)} in all)")
-            lines += ["", f"{human_size(plan.total_bytes)} will be freed."]
+                lines.append(
+                    self.tr("  ({size} in all)").format(size=human_size(plan.conversion_bytes))
+                )
+            lines += [
+                "",
+                self.tr("{size} will be freed.").format(size=human_size(plan.total_bytes)),
+            ]
         if entry.is_folder:
-            lines += ["", f"The folder {entry.reference} itself is not deleted."]
+            lines += [
+                "",
+                self.tr("The folder {folder} itself is not deleted.").format(
+                    folder=entry.reference
+                ),
+            ]
         elif plan.cache_entry is not None:
-            lines += ["", "Using it again needs a new download."]
+            lines += ["", self.tr("Using it again needs a new download.")]
         return "\n".join(lines)
 
     @Slot()
@@ -453,14 +488,15 @@ class ModelPicker(QDialog):
         entry = entry_for(reference)
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            f"{APP_NAME}: remove a model",
+            self.tr("Remove a model"),
             self._confirmation_text(entry, plan),
             QMessageBox.StandardButton.Cancel,
             self,
         )
         box.setObjectName("remove-model-confirmation")
         confirm = box.addButton(
-            "Remove" if not plan.is_empty else "Forget", QMessageBox.ButtonRole.DestructiveRole
+            self.tr("Remove") if not plan.is_empty else self.tr("Forget"),
+            QMessageBox.ButtonRole.DestructiveRole,
         )
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
@@ -469,13 +505,17 @@ class ModelPicker(QDialog):
         try:
             removal = remove_model(reference, self.data_dir)
         except OSError as error:
-            message = f"{entry.name} could not be removed completely: {error}"
+            message = self.tr("{name} could not be removed completely: {error}").format(
+                name=entry.name, error=error
+            )
         else:
             self.removed.append(removal)
             message = (
-                f"Removed {entry.name}: {human_size(removal.total_bytes)} freed."
+                self.tr("Removed {name}: {size} freed.").format(
+                    name=entry.name, size=human_size(removal.total_bytes)
+                )
                 if not removal.is_empty
-                else f"Forgot {entry.name}."
+                else self.tr("Forgot {name}.").format(name=entry.name)
             )
         if entry.kind != "family":
             self.recent = forget_recent(self.recent, reference)
@@ -487,7 +527,9 @@ class ModelPicker(QDialog):
         answer = QMessageBox.question(
             self,
             APP_NAME,
-            f"Forget the server {name!r} and its API key? Chats written with it stay.",
+            self.tr("Forget the server {name} and its API key? Chats written with it stay.").format(
+                name=repr(name)
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QProgressDialog,
 )
 
-from core import APP_NAME
 from core.engines import EngineChoice
 from core.engines.base import ModelInfo
 from core.models import DownloadPlan
@@ -38,6 +37,7 @@ class ModelSetup(QObject):
     model_ready = Signal(object)  # ModelInfo
     model_failed = Signal(str)
     busy_changed = Signal()
+    milestone = Signal(str)  # loading started, ready, download started: for screen readers
 
     def __init__(
         self,
@@ -70,12 +70,13 @@ class ModelSetup(QObject):
         self.loading = False
         self.download_dialog: QProgressDialog | None = None
         self.missing_dialog: ModelMissingDialog | None = None
-        self.label = QLabel("No model")
-        self.label.setAccessibleName("Model status")
+        self.label = QLabel(self.tr("No model"))
+        # The name stays the label's text, so that a screen reader reads the status itself.
+        self.label.setAccessibleDescription(self.tr("Model status"))
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 100)
         self.progress_bar.setMaximumWidth(160)
-        self.progress_bar.setAccessibleName("Model loading progress")
+        self.progress_bar.setAccessibleName(self.tr("Model loading progress"))
         self.progress_bar.hide()
         worker = host.worker
         worker.load_progress.connect(self.on_load_progress)
@@ -118,13 +119,16 @@ class ModelSetup(QObject):
         self.info = None
         self.progress_bar.setValue(0)
         self._set_loading(True)
-        self.label.setText(f"Loading {self.reference}…")
+        self.label.setText(self.tr("Loading {name}…").format(name=self.reference))
+        self.milestone.emit(self.tr("Loading the model {name}").format(name=self.reference))
         self.host.load_requested.emit(self._request(self.reference))
 
     @Slot(int, str)
     def on_load_progress(self, percent: int, text: str) -> None:
         self.progress_bar.setValue(percent)
-        self.label.setText(f"Loading {self.reference}: {text}")
+        self.label.setText(
+            self.tr("Loading {name}: {step}").format(name=self.reference, step=text)
+        )
 
     @Slot(object)
     def on_loaded(self, info: ModelInfo) -> None:
@@ -133,12 +137,24 @@ class ModelSetup(QObject):
             self.reference = info.reference
         self._set_loading(False)
         where = "" if info.device == "cpu" else f", {info.device}"
-        self.label.setText(f"Ready: {info.model_id} ({info.engine}{where})")
-        self.label.setToolTip(
-            f"{info.path}\n{info.architecture}, {info.parameters / 1e6:.1f} M parameters, "
-            f"context {info.context_limit} tokens, loaded in {info.load_s:.1f} s"
-            + (f"\nDevice: {info.device_reason}" if info.device_reason else "")
+        self.label.setText(
+            self.tr("Ready: {model} ({engine})").format(
+                model=info.model_id, engine=f"{info.engine}{where}"
+            )
         )
+        details = self.tr(
+            "{architecture}, {millions} M parameters, context {tokens} tokens, "
+            "loaded in {seconds} s"
+        ).format(
+            architecture=info.architecture,
+            millions=f"{info.parameters / 1e6:.1f}",
+            tokens=info.context_limit,
+            seconds=f"{info.load_s:.1f}",
+        )
+        if info.device_reason:
+            details += "\n" + self.tr("Device: {reason}").format(reason=info.device_reason)
+        self.label.setToolTip(f"{info.path}\n{details}")
+        self.milestone.emit(self.tr("The model {name} is ready").format(name=info.model_id))
         self.model_ready.emit(info)
 
     @Slot(str)
@@ -146,18 +162,18 @@ class ModelSetup(QObject):
         self._set_loading(False)
         if self.server is None and self.fallback(message):  # a server has no engine choice
             return
-        self.label.setText("Model error")
+        self.label.setText(self.tr("Model error"))
         self.label.setToolTip(message)
         self.model_failed.emit(message)
         if self.headless():
             return
         box = QMessageBox(
             QMessageBox.Icon.Critical,
-            f"{APP_NAME}: the model cannot be used",
+            self.tr("The model cannot be used"),
             message,
             parent=self.window,
         )
-        choose = box.addButton("Choose Model Folder…", QMessageBox.ButtonRole.AcceptRole)
+        choose = box.addButton(self.tr("Choose Model Folder…"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
         box.exec()
         if box.clickedButton() is choose:
@@ -166,9 +182,13 @@ class ModelSetup(QObject):
     @Slot(str)
     def on_model_missing(self, repo_id: str) -> None:
         self._set_loading(False)
-        self.label.setText(f"{repo_id} is not on this computer")
+        self.label.setText(self.tr("{name} is not on this computer").format(name=repo_id))
         if self.headless():
-            self.model_failed.emit(f"The model {repo_id} is not in the local Hugging Face cache.")
+            self.model_failed.emit(
+                self.tr("The model {name} is not in the local Hugging Face cache.").format(
+                    name=repo_id
+                )
+            )
             return
         dialog = ModelMissingDialog(repo_id, self.offline, self.window)
         self.missing_dialog = dialog
@@ -195,8 +215,14 @@ class ModelSetup(QObject):
 
     def start_download(self, plan: DownloadPlan) -> None:
         """Download with a cancellable progress dialog; the worker loads the model after."""
-        dialog = QProgressDialog(f"Downloading {plan.repo_id}…", "Cancel", 0, 1000, self.window)
-        dialog.setWindowTitle(f"{APP_NAME}: downloading")
+        dialog = QProgressDialog(
+            self.tr("Downloading {name}…").format(name=plan.repo_id),
+            self.tr("Cancel"),
+            0,
+            1000,
+            self.window,
+        )
+        dialog.setWindowTitle(self.tr("Downloading the model"))
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(0)
         self.host.worker.download_cancel.clear()
@@ -204,14 +230,19 @@ class ModelSetup(QObject):
         self.download_dialog = dialog
         dialog.show()
         self._set_loading(True)
-        self.label.setText(f"Downloading {plan.repo_id}…")
+        self.label.setText(self.tr("Downloading {name}…").format(name=plan.repo_id))
+        self.milestone.emit(self.tr("Downloading the model {name}").format(name=plan.repo_id))
         self.host.download_requested.emit(plan, self._request(plan.repo_id))
 
     @Slot(object, object)
     def on_download_progress(self, done: int, total: int) -> None:
         dialog = self.download_dialog
         if dialog is not None and total:
-            dialog.setLabelText(f"Downloaded {human_size(done)} of {human_size(total)}")
+            dialog.setLabelText(
+                self.tr("Downloaded {done} of {total}").format(
+                    done=human_size(done), total=human_size(total)
+                )
+            )
             # Last: a modal progress dialog processes events in setValue, where the download
             # may finish and close it.
             dialog.setValue(int(1000 * done / total))
@@ -225,7 +256,7 @@ class ModelSetup(QObject):
     @Slot(str)
     def on_download_finished(self, folder: str) -> None:
         self._close_download_dialog()
-        self.label.setText(f"Downloaded to {folder}")
+        self.label.setText(self.tr("Downloaded to {folder}").format(folder=folder))
 
     @Slot(str)
     def on_download_failed(self, message: str) -> None:
@@ -236,10 +267,11 @@ class ModelSetup(QObject):
     def on_download_cancelled(self) -> None:
         self._close_download_dialog()
         self._set_loading(False)
-        self.label.setText("Download cancelled; the files already fetched are kept")
+        self.label.setText(self.tr("Download cancelled; the files already fetched are kept"))
+        self.milestone.emit(self.label.text())
 
     def choose_model_folder(self) -> None:
         """File > Open Model Folder…: load a model from a local folder."""
-        folder = QFileDialog.getExistingDirectory(self.window, "Choose a model folder")
+        folder = QFileDialog.getExistingDirectory(self.window, self.tr("Choose a model folder"))
         if folder:
             self.start_loading(folder)

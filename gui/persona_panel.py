@@ -7,7 +7,7 @@ its file); Apply (Alt+A), or leaving the text box, makes the change, which Undo 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -19,11 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-SEQ2SEQ_HINT = (
+from gui.i18n import QT_TRANSLATE_NOOP
+
+# Shown translated: QCoreApplication.translate("PersonaPanel", ...).
+SEQ2SEQ_HINT = QT_TRANSLATE_NOOP(
+    "PersonaPanel",
     'Lines that describe the bot, e.g. "I love dogs." BlenderBot reads each as '
-    '"your persona: …", as it was trained.'
+    '"your persona: …", as it was trained.',
 )
-CAUSAL_HINT = "The system prompt: what the model is told before the chat."
+CAUSAL_HINT = QT_TRANSLATE_NOOP(
+    "PersonaPanel", "The system prompt: what the model is told before the chat."
+)
 
 
 class PersonaEditor(QPlainTextEdit):
@@ -42,24 +48,28 @@ class PersonaPanel(QDockWidget):
     persona_applied = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Persona", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Persona"))
         self.setObjectName("persona-panel")
         self.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetClosable
             | QDockWidget.DockWidgetFeature.DockWidgetMovable
         )
         body = QWidget()
-        self.hint = QLabel(SEQ2SEQ_HINT)
+        self.hint = QLabel(QCoreApplication.translate("PersonaPanel", SEQ2SEQ_HINT))
         self.hint.setWordWrap(True)
         self.editor = PersonaEditor()
-        self.editor.setAccessibleName("Persona of this chat")
+        self.editor.setAccessibleName(self.tr("Persona of this chat"))
+        self.editor.setAccessibleDescription(
+            self.tr("Who the bot should be in this chat; Apply uses it from the next reply on")
+        )
         self.editor.setTabChangesFocus(True)
-        self.editor.setPlaceholderText("No persona: the bot is itself.")
+        self.editor.setPlaceholderText(self.tr("No persona: the bot is itself."))
         self.hint.setBuddy(self.editor)
-        self.apply_button = QPushButton("&Apply")
-        self.apply_button.setToolTip("Use this persona from the next reply on")
-        self.revert_button = QPushButton("Re&vert")
-        self.revert_button.setToolTip("Back to the persona the chat has")
+        self.apply_button = QPushButton(self.tr("&Apply"))
+        self.apply_button.setToolTip(self.tr("Use this persona from the next reply on"))
+        self.revert_button = QPushButton(self.tr("Re&vert"))
+        self.revert_button.setToolTip(self.tr("Back to the persona the chat has"))
         buttons = QHBoxLayout()
         buttons.addStretch()
         buttons.addWidget(self.revert_button)
@@ -79,9 +89,10 @@ class PersonaPanel(QDockWidget):
     def show_persona(self, persona: str, causal: bool = False) -> None:
         """Show the chat's persona (another chat was shown, or an undo changed it)."""
         self.shown_persona = persona
+        hint = CAUSAL_HINT if causal else SEQ2SEQ_HINT
         if self.editor.toPlainText() != persona:
             self.editor.setPlainText(persona)
-        self.hint.setText(CAUSAL_HINT if causal else SEQ2SEQ_HINT)
+        self.hint.setText(QCoreApplication.translate("PersonaPanel", hint))
         self._update_buttons()
 
     def apply(self) -> None:
@@ -98,4 +109,4 @@ class PersonaPanel(QDockWidget):
         changed = self.editor.toPlainText() != self.shown_persona
         self.apply_button.setEnabled(changed)
         self.revert_button.setEnabled(changed)
-        self.setWindowTitle("Persona (not applied)" if changed else "Persona")
+        self.setWindowTitle(self.tr("Persona (not applied)") if changed else self.tr("Persona"))

@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -64,7 +65,9 @@ from core.settings import (
 )
 from core.settings import model_defaults as with_causal_defaults
 from gui.app_settings import AppSettings
-from gui.chat_settings_menu import ENGINE_LABELS
+from gui.chat_settings_menu import ENGINE_LABELS, preset_label
+from gui.i18n import LANGUAGE_NAMES, QT_TRANSLATE_NOOP, SYSTEM, shipped_languages
+from gui.theme import mark_as_error
 
 SHORTCUT = "Ctrl+,"
 """The key that opens the dialog (the window creates the action)."""
@@ -97,41 +100,98 @@ class FieldSpec:
     def plain_label(self) -> str:
         return self.label.replace("&", "")
 
+    @property
+    def shown_label(self) -> str:
+        """The label in the language shown (with its mnemonic)."""
+        return QCoreApplication.translate("PreferencesDialog", self.label)
+
+    @property
+    def shown_plain_label(self) -> str:
+        return self.shown_label.replace("&", "")
+
 
 FIELDS = (
-    FieldSpec("num_beams", "&Beams", int, "1: greedy or sampling, streams; more: beam search."),
-    FieldSpec("min_length", "M&in length", int, "The shortest reply, in tokens."),
-    FieldSpec("max_length", "Ma&x length", int, "The longest reply, in tokens."),
+    FieldSpec(
+        "num_beams",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "&Beams"),
+        int,
+        QT_TRANSLATE_NOOP(
+            "PreferencesDialog", "1: greedy or sampling, streams; more: beam search."
+        ),
+    ),
+    FieldSpec(
+        "min_length",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "M&in length"),
+        int,
+        QT_TRANSLATE_NOOP("PreferencesDialog", "The shortest reply, in tokens."),
+    ),
+    FieldSpec(
+        "max_length",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "Ma&x length"),
+        int,
+        QT_TRANSLATE_NOOP("PreferencesDialog", "The longest reply, in tokens."),
+    ),
     FieldSpec(
         "no_repeat_ngram_size",
-        "&No-repeat n-gram size",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "&No-repeat n-gram size"),
         int,
-        "No run of this many tokens appears twice in a reply (0: off).",
+        QT_TRANSLATE_NOOP(
+            "PreferencesDialog", "No run of this many tokens appears twice in a reply (0: off)."
+        ),
     ),
-    FieldSpec("temperature", "&Temperature", float, "Sampling: below 1 safer, above 1 wilder."),
+    FieldSpec(
+        "temperature",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "&Temperature"),
+        float,
+        QT_TRANSLATE_NOOP("PreferencesDialog", "Sampling: below 1 safer, above 1 wilder."),
+    ),
     FieldSpec(
         "top_p",
-        "T&op-p",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "T&op-p"),
         float,
-        "Sampling: only from the likeliest words that make up this share of the probability.",
+        QT_TRANSLATE_NOOP(
+            "PreferencesDialog",
+            "Sampling: only from the likeliest words that make up this share of the probability.",
+        ),
     ),
-    FieldSpec("top_k", "Top-&k", int, "Sampling: only from this many likeliest words (0: all)."),
+    FieldSpec(
+        "top_k",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "Top-&k"),
+        int,
+        QT_TRANSLATE_NOOP(
+            "PreferencesDialog", "Sampling: only from this many likeliest words (0: all)."
+        ),
+    ),
     FieldSpec(
         "repetition_penalty",
-        "&Repetition penalty",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "&Repetition penalty"),
         float,
-        "Above 1 makes words already used less likely (1: off).",
+        QT_TRANSLATE_NOOP(
+            "PreferencesDialog", "Above 1 makes words already used less likely (1: off)."
+        ),
     ),
-    FieldSpec("seed", "See&d", int, "The same seed gives the same sampled reply (empty: random)."),
     FieldSpec(
-        "max_new_tokens", "Max ne&w tokens", int, "Causal models: the longest reply, in tokens."
+        "seed",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "See&d"),
+        int,
+        QT_TRANSLATE_NOOP(
+            "PreferencesDialog", "The same seed gives the same sampled reply (empty: random)."
+        ),
+    ),
+    FieldSpec(
+        "max_new_tokens",
+        QT_TRANSLATE_NOOP("PreferencesDialog", "Max ne&w tokens"),
+        int,
+        QT_TRANSLATE_NOOP("PreferencesDialog", "Causal models: the longest reply, in tokens."),
     ),
 )
 SAMPLING_CHOICES: tuple[tuple[str, bool | None], ...] = (
-    ("Model default", None),
-    ("Off (greedy or beam search)", False),
-    ("On (sampling)", True),
+    (QT_TRANSLATE_NOOP("PreferencesDialog", "Model default"), None),
+    (QT_TRANSLATE_NOOP("PreferencesDialog", "Off (greedy or beam search)"), False),
+    (QT_TRANSLATE_NOOP("PreferencesDialog", "On (sampling)"), True),
 )
+# Shown translated (the settings file keeps the English name, as for the built-in presets).
+CUSTOM_TITLE = QT_TRANSLATE_NOOP("PreferencesDialog", "Custom")
 
 
 class PreferencesDialog(QDialog):
@@ -152,8 +212,8 @@ class PreferencesDialog(QDialog):
         model_reference: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Preferences")
-        self.setAccessibleName("Preferences")
+        self.setWindowTitle(self.tr("Preferences"))
+        self.setAccessibleName(self.tr("Preferences"))
         self.app_settings = app_settings
         self.limits = limits
         self.defaults = with_causal_defaults(model_defaults, limits.is_seq2seq)
@@ -165,13 +225,15 @@ class PreferencesDialog(QDialog):
         self._problems: dict[str, str] = {}
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._generation_tab(), "&Generation")
+        self.tabs.addTab(self._generation_tab(), self.tr("&Generation"))
         self.tabs.addTab(
-            self._model_tab(engine, threads, device_choices, device, model_reference), "&Model"
+            self._model_tab(engine, threads, device_choices, device, model_reference),
+            self.tr("&Model"),
         )
+        self.tabs.addTab(self._interface_tab(), self.tr("Lang&uage"))
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName("Preferences status")
+        self.summary.setAccessibleName(self.tr("Preferences status"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -188,20 +250,45 @@ class PreferencesDialog(QDialog):
         self._refresh()
 
     # -- building ------------------------------------------------------------------------------
+    def _interface_tab(self) -> QWidget:
+        """The language of menus and dialogs."""
+        page = QWidget()
+        grid = QGridLayout(page)
+        self.language_combo = QComboBox()
+        self.language_combo.setAccessibleName(self.tr("Language"))
+        for code in [SYSTEM, *shipped_languages()]:
+            name = LANGUAGE_NAMES.get(code, code)  # each language in its own tongue
+            if code == SYSTEM:
+                name = QCoreApplication.translate("PreferencesDialog", LANGUAGE_NAMES[SYSTEM])
+            self.language_combo.addItem(name, code)
+        chosen = self.language_combo.findData(self.app_settings.language)
+        self.language_combo.setCurrentIndex(max(0, chosen))
+        note = QLabel(self.tr("A new language shows the next time Confab starts."))
+        note.setWordWrap(True)
+        self._row(grid, 0, self.tr("Language"), self.language_combo, note)
+        grid.setRowStretch(2, 1)
+        return page
+
+    def language(self) -> str:
+        """The language chosen: a shipped language's code, or "system"."""
+        return str(self.language_combo.currentData())
+
     def _generation_tab(self) -> QWidget:
         page = QWidget()
         grid = QGridLayout(page)
         self.preset_combo = QComboBox()
-        self.preset_combo.setAccessibleName("Reply style preset")
+        self.preset_combo.setAccessibleName(self.tr("Reply style preset"))
         self._fill_preset_combo()
         self.preset_combo.activated.connect(self._preset_chosen)
-        self._row(grid, 0, "&Preset", self.preset_combo, None)
+        self._row(grid, 0, self.tr("&Preset"), self.preset_combo, None)
 
         self.sampling_combo = QComboBox()
         for text, _value in SAMPLING_CHOICES:
-            self.sampling_combo.addItem(text)
-        self.sampling_combo.setAccessibleName("Sampling")
-        self.sampling_combo.setToolTip("Sampling picks words at random by their likelihood.")
+            self.sampling_combo.addItem(QCoreApplication.translate("PreferencesDialog", text))
+        self.sampling_combo.setAccessibleName(self.tr("Sampling"))
+        self.sampling_combo.setToolTip(
+            self.tr("Sampling picks words at random by their likelihood.")
+        )
         self.sampling_combo.activated.connect(self._user_changed)
         self.problem_labels: dict[str, QLabel] = {}
         self.fields: dict[str, QLineEdit] = {}
@@ -209,31 +296,33 @@ class PreferencesDialog(QDialog):
         for spec in FIELDS:
             edit = QLineEdit()
             edit.setObjectName(spec.name)
-            edit.setAccessibleName(spec.plain_label)
-            edit.setToolTip(spec.help)
+            edit.setAccessibleName(spec.shown_plain_label)
+            edit.setToolTip(QCoreApplication.translate("PreferencesDialog", spec.help))
             edit.setPlaceholderText(self._placeholder(spec.name))
             edit.textEdited.connect(self._user_changed)
             self.fields[spec.name] = edit
             problem = QLabel()
             problem.setObjectName(f"{spec.name}_problem")
-            problem.setAccessibleName(f"{spec.plain_label} problem")
+            problem.setAccessibleName(
+                self.tr("{field} problem").format(field=spec.shown_plain_label)
+            )
             problem.setWordWrap(True)
-            problem.setStyleSheet("color: #b00020;")
+            mark_as_error(problem)
             self.problem_labels[spec.name] = problem
-            self._row(grid, row, spec.label, edit, problem)
+            self._row(grid, row, spec.shown_label, edit, problem)
             row += 1
             if spec.name == "num_beams":  # sampling goes with the beams
-                self._row(grid, row, "S&ampling", self.sampling_combo, None)
+                self._row(grid, row, self.tr("S&ampling"), self.sampling_combo, None)
                 row += 1
         if self.limits.is_seq2seq:
             self.fields["max_new_tokens"].setEnabled(False)  # seq2seq: max length instead
 
         buttons = QHBoxLayout()
-        self.reset_button = QPushButton("Reset to model de&faults")
-        self.reset_button.setAccessibleName("Reset to model defaults")
+        self.reset_button = QPushButton(self.tr("Reset to model de&faults"))
+        self.reset_button.setAccessibleName(self.tr("Reset to model defaults"))
         self.reset_button.clicked.connect(self.reset_to_model_defaults)
-        self.save_preset_button = QPushButton("&Save as preset…")
-        self.save_preset_button.setAccessibleName("Save as preset")
+        self.save_preset_button = QPushButton(self.tr("&Save as preset…"))
+        self.save_preset_button.setAccessibleName(self.tr("Save as preset"))
         self.save_preset_button.clicked.connect(self.ask_preset_name)
         buttons.addWidget(self.reset_button)
         buttons.addWidget(self.save_preset_button)
@@ -253,43 +342,46 @@ class PreferencesDialog(QDialog):
         page = QWidget()
         grid = QGridLayout(page)
         self.engine_combo = QComboBox()
-        self.engine_combo.setAccessibleName("Engine")
+        self.engine_combo.setAccessibleName(self.tr("Engine"))
         for choice in ENGINE_CHOICES:
-            self.engine_combo.addItem(ENGINE_LABELS[choice], choice)
+            shown = QCoreApplication.translate("ChatSettingsMenu", ENGINE_LABELS[choice])
+            self.engine_combo.addItem(shown, choice)
         self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(engine)))
-        self._row(grid, 0, "&Engine", self.engine_combo, None)
+        self._row(grid, 0, self.tr("&Engine"), self.engine_combo, None)
 
         self.threads_edit = QLineEdit(str(threads))
-        self.threads_edit.setAccessibleName("CPU threads")
-        self.threads_edit.setPlaceholderText(f"1 to {self.cpu_count}")
-        self.threads_edit.setToolTip("Threads used for replies (takes effect on the next load).")
+        self.threads_edit.setAccessibleName(self.tr("CPU threads"))
+        self.threads_edit.setPlaceholderText(self.tr("1 to {count}").format(count=self.cpu_count))
+        self.threads_edit.setToolTip(
+            self.tr("Threads used for replies (takes effect on the next load).")
+        )
         self.threads_edit.textEdited.connect(self._refresh)
         self._initial_threads = threads
         self.threads_problem = QLabel()
         self.threads_problem.setObjectName("threads_problem")
-        self.threads_problem.setAccessibleName("CPU threads problem")
-        self.threads_problem.setStyleSheet("color: #b00020;")
-        self._row(grid, 1, "&CPU threads", self.threads_edit, self.threads_problem)
+        self.threads_problem.setAccessibleName(self.tr("CPU threads problem"))
+        mark_as_error(self.threads_problem)
+        self._row(grid, 1, self.tr("&CPU threads"), self.threads_edit, self.threads_problem)
 
         self.device_combo = QComboBox()
-        self.device_combo.setAccessibleName("Device")
+        self.device_combo.setAccessibleName(self.tr("Device"))
         self.device_combo.addItems(list(device_choices))
         chosen = self.app_settings.device if device is None else device
         self.device_combo.setCurrentIndex(max(0, self.device_combo.findText(chosen)))
-        self._row(grid, 2, "De&vice", self.device_combo, None)
+        self._row(grid, 2, self.tr("De&vice"), self.device_combo, None)
 
         self.model_edit = QLineEdit()
         self.model_edit.setReadOnly(True)
-        self.model_edit.setAccessibleName("Model")
-        self.choose_model_button = QPushButton("C&hoose model…")
-        self.choose_model_button.setAccessibleName("Choose model")
+        self.model_edit.setAccessibleName(self.tr("Model"))
+        self.choose_model_button = QPushButton(self.tr("C&hoose model…"))
+        self.choose_model_button.setAccessibleName(self.tr("Choose model"))
         self.set_model_reference(
             self.app_settings.model if model_reference is None else model_reference
         )
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_edit, 1)
         model_row.addWidget(self.choose_model_button)
-        label = QLabel("Mode&l")
+        label = QLabel(self.tr("Mode&l"))
         label.setBuddy(self.model_edit)
         grid.addWidget(label, 3, 0)
         grid.addLayout(model_row, 3, 1, 1, 2)
@@ -310,15 +402,17 @@ class PreferencesDialog(QDialog):
 
     def _placeholder(self, name: str) -> str:
         if name == "max_new_tokens" and self.limits.is_seq2seq:
-            return "not used by this model"
+            return self.tr("not used by this model")
         if name == "max_length" and not self.limits.is_seq2seq:
-            return "as max new tokens"
+            return self.tr("as max new tokens")
         if name == "seed":
-            return "random"
+            return self.tr("random")
         value = self.defaults.get(name)
         if value is None:
             value = TRANSFORMERS_DEFAULTS.get(name)
-        return "model default" if value is None else f"{value} (model default)"
+        if value is None:
+            return self.tr("model default")
+        return self.tr("{value} (model default)").format(value=value)
 
     # -- presets --------------------------------------------------------------------------------
     def _presets(self) -> dict[str, GenerationSettings]:
@@ -330,8 +424,13 @@ class PreferencesDialog(QDialog):
         return presets
 
     def _fill_preset_combo(self) -> None:
+        """Each style's name as shown (built-in ones translated); its item data is the name
+        the settings file keeps."""
         self.preset_combo.clear()
-        self.preset_combo.addItems([*self._presets(), CUSTOM_PRESET])
+        for name in self._presets():
+            self.preset_combo.addItem(preset_label(name) if name in PRESETS else name, name)
+        custom = QCoreApplication.translate("PreferencesDialog", CUSTOM_TITLE)
+        self.preset_combo.addItem(custom, CUSTOM_PRESET)
 
     def _initial_preset(self, settings: GenerationSettings) -> str:
         presets = self._presets()
@@ -344,10 +443,10 @@ class PreferencesDialog(QDialog):
         return next((n for n, p in self._presets().items() if p == settings), CUSTOM_PRESET)
 
     def _select_preset(self, name: str) -> None:
-        self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findText(name)))
+        self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData(name)))
 
     def _preset_chosen(self, _index: int = 0) -> None:
-        name = self.preset_combo.currentText()
+        name = self.preset_name()
         presets = self._presets()
         if name in presets:
             self._fill(presets[name])
@@ -355,7 +454,7 @@ class PreferencesDialog(QDialog):
 
     def preset_name(self) -> str:
         """The style chosen: a built-in preset, a user preset, or ``CUSTOM_PRESET``."""
-        return self.preset_combo.currentText()
+        return str(self.preset_combo.currentData())
 
     def reset_to_model_defaults(self) -> None:
         """Empty every field: the model's own generation config decides."""
@@ -366,9 +465,9 @@ class PreferencesDialog(QDialog):
     def ask_preset_name(self) -> None:
         """Ask for a name and save the values shown as a user preset under it."""
         dialog = QInputDialog(self)
-        dialog.setWindowTitle("Save as preset")
-        dialog.setLabelText("Name of the new preset:")
-        dialog.setAccessibleName("Preset name")
+        dialog.setWindowTitle(self.tr("Save as preset"))
+        dialog.setLabelText(self.tr("Name of the new preset:"))
+        dialog.setAccessibleName(self.tr("Preset name"))
         current = self.preset_name()
         if current not in PRESETS and current != CUSTOM_PRESET:
             dialog.setTextValue(current)
@@ -380,11 +479,13 @@ class PreferencesDialog(QDialog):
         name = name.strip()
         problem = ""
         if not name:
-            problem = "A preset needs a name."
+            problem = self.tr("A preset needs a name.")
         elif name in PRESETS or name == CUSTOM_PRESET:
-            problem = f"“{name}” is a built-in style; choose another name."
+            problem = self.tr("“{name}” is a built-in style; choose another name.").format(
+                name=name
+            )
         elif self._problems:
-            problem = "Fix the values marked first."
+            problem = self.tr("Fix the values marked first.")
         if problem:
             self.summary.setText(problem)
             return problem
@@ -395,7 +496,7 @@ class PreferencesDialog(QDialog):
         self._fill_preset_combo()
         self._select_preset(name)
         self._refresh()
-        self.summary.setText(f"Saved the preset “{name}”.")
+        self.summary.setText(self.tr("Saved the preset “{name}”.").format(name=name))
         return ""
 
     # -- values ---------------------------------------------------------------------------------
@@ -430,7 +531,9 @@ class PreferencesDialog(QDialog):
             except ValueError:
                 values[name] = None
                 problems[name] = (
-                    "Not a whole number." if kinds[name] is int else "Not a number (e.g. 0.8)."
+                    self.tr("Not a whole number.")
+                    if kinds[name] is int
+                    else self.tr("Not a number (e.g. 0.8).")
                 )
         values["do_sample"] = SAMPLING_CHOICES[self.sampling_combo.currentIndex()][1]
         return values, problems
@@ -469,11 +572,13 @@ class PreferencesDialog(QDialog):
         self.save_preset_button.setEnabled(not any(name in self.fields for name in problems))
         if problems:
             count = len(problems)
-            self.summary.setText(
-                f"{count} value{'s' if count != 1 else ''} to fix before OK: "
-                + ", ".join(self._field_title(name) for name in problems)
-                + "."
+            names = ", ".join(self._field_title(name) for name in problems)
+            text = (
+                self.tr("1 value to fix before OK: {names}.")
+                if count == 1
+                else self.tr("{count} values to fix before OK: {names}.")
             )
+            self.summary.setText(text.format(count=count, names=names))
         else:
             self.summary.setText("")
 
@@ -486,8 +591,8 @@ class PreferencesDialog(QDialog):
 
     def _field_title(self, name: str) -> str:
         if name == "threads":
-            return "CPU threads"
-        return next((s.plain_label for s in FIELDS if s.name == name), name)
+            return self.tr("CPU threads")
+        return next((s.shown_plain_label for s in FIELDS if s.name == name), name)
 
     def _threads_problem(self) -> str:
         text = self.threads_edit.text().strip()
@@ -497,7 +602,9 @@ class PreferencesDialog(QDialog):
             count = 0
         if 1 <= count <= self.cpu_count:
             return ""
-        return f"A whole number from 1 to {self.cpu_count} (this computer's CPU count)."
+        return self.tr("A whole number from 1 to {count} (this computer's CPU count).").format(
+            count=self.cpu_count
+        )
 
     # -- model choices ---------------------------------------------------------------------------
     def engine_choice(self) -> EngineChoice:
@@ -518,7 +625,9 @@ class PreferencesDialog(QDialog):
     def set_model_reference(self, reference: str) -> None:
         """Show the model the window's picker chose."""
         self.model_edit.setProperty("reference", reference)
-        self.model_edit.setText(reference or f"{DEFAULT_MODEL_ID} (default)")
+        self.model_edit.setText(
+            reference or self.tr("{model} (default)").format(model=DEFAULT_MODEL_ID)
+        )
 
     def remember(self) -> None:
         """Store the style, engine, threads and device in the app's settings file."""
@@ -529,6 +638,7 @@ class PreferencesDialog(QDialog):
         self.app_settings.engine = self.engine_choice()
         self.app_settings.threads = self.threads()
         self.app_settings.device = self.device()
+        self.app_settings.language = self.language()
         self.app_settings.sync()
 
     def accept(self) -> None:

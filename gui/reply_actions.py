@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from core.conversation import Message
+from gui.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
-WHY_NOT = {
-    "no reply": "There is no bot reply to regenerate yet.",
-    "busy": "Wait for the reply, or press Stop.",
-    "no model": "The model is not loaded yet.",
+WHY_NOT = {  # shown translated: QCoreApplication.translate("ReplyActions", ...)
+    "no reply": QT_TRANSLATE_NOOP("ReplyActions", "There is no bot reply to regenerate yet."),
+    "busy": QT_TRANSLATE_NOOP("ReplyActions", "Wait for the reply, or press Stop."),
+    "no model": QT_TRANSLATE_NOOP("ReplyActions", "The model is not loaded yet."),
 }
 
 
@@ -26,16 +28,25 @@ class ReplyActions:
 
     def __init__(self, window: MainWindow, menu: QMenu) -> None:
         self.window = window
-        self.regenerate_action = menu.addAction("&Regenerate Reply")
+        self.regenerate_action = menu.addAction(
+            QCoreApplication.translate("ReplyActions", "&Regenerate Reply")
+        )
         self.regenerate_action.setShortcut(QKeySequence("Ctrl+R"))
         self.regenerate_action.setToolTip(
-            "Ask again; the reply shown now is kept as a version (sampled, so it differs)"
+            QCoreApplication.translate(
+                "ReplyActions",
+                "Ask again; the reply shown now is kept as a version (sampled, so it differs)",
+            )
         )
         self.regenerate_action.triggered.connect(self.regenerate)
-        self.previous_action = menu.addAction("Previous Version of Reply")
+        self.previous_action = menu.addAction(
+            QCoreApplication.translate("ReplyActions", "Previous Version of Reply")
+        )
         self.previous_action.setShortcut(QKeySequence("Alt+Left"))
         self.previous_action.triggered.connect(lambda: self.browse(-1))
-        self.next_action = menu.addAction("Next Version of Reply")
+        self.next_action = menu.addAction(
+            QCoreApplication.translate("ReplyActions", "Next Version of Reply")
+        )
         self.next_action.setShortcut(QKeySequence("Alt+Right"))
         self.next_action.triggered.connect(lambda: self.browse(1))
         for action in (self.regenerate_action, self.previous_action, self.next_action):
@@ -44,7 +55,9 @@ class ReplyActions:
     def regenerate(self) -> None:
         why_not = self.window.session.regenerate()
         if why_not:
-            self.window.statusBar().showMessage(WHY_NOT[why_not], 4000)
+            self.window.statusBar().showMessage(
+                QCoreApplication.translate("ReplyActions", WHY_NOT[why_not]), 4000
+            )
 
     def target(self) -> Message | None:
         """The selected message with versions (a regenerated reply or an edited turn), else
@@ -66,5 +79,8 @@ class ReplyActions:
         row = self.window.conversation.index_of(message)
         self.window.message_view.setCurrentIndex(self.window.message_model.index(row))
         self.window.statusBar().showMessage(
-            f"Version {message.chosen + 1} of {len(message.versions)}", 3000
+            QCoreApplication.translate("ReplyActions", "Version {number} of {count}").format(
+                number=message.chosen + 1, count=len(message.versions)
+            ),
+            3000,
         )

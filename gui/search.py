@@ -96,12 +96,14 @@ class HitDelegate(QStyledItemDelegate):
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         moment = hit.created_at
         when = "" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
-        speaker = {"user": "You", "assistant": "Bot"}.get(hit.role, "Note")
+        speakers = {"user": self.tr("You"), "assistant": self.tr("Bot")}
+        speaker = speakers.get(hit.role, self.tr("Note"))
+        title = hit.chat_title or self.tr("Untitled chat")
         document = QTextDocument()
         document.setDefaultFont(option.font)
         document.setDefaultStyleSheet(f"body {{ color: {option.palette.color(role).name()}; }}")
         document.setHtml(
-            f"<b>{html.escape(hit.chat_title or 'Untitled chat')}</b>"
+            f"<b>{html.escape(title)}</b>"
             f" &nbsp;<small>{when}</small><br>{speaker}: {snippet_html(hit.snippet)}"
         )
         document.setTextWidth(max(100, option.rect.width() - 8))
@@ -137,18 +139,22 @@ class SearchPanel(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Search All Chats")
+        self.setWindowTitle(self.tr("Search All Chats"))
         self.index: SearchIndex | None = None
         self.query = QLineEdit()
-        self.query.setPlaceholderText('Words, or "a phrase in quotes"')
-        self.query.setAccessibleName("Search all chats")
+        self.query.setPlaceholderText(self.tr('Words, or "a phrase in quotes"'))
+        self.query.setAccessibleName(self.tr("Search all chats"))
+        self.query.setAccessibleDescription(
+            self.tr("Words to find in every chat; Enter opens the chosen result")
+        )
         self.query.setClearButtonEnabled(True)
         self.query.textChanged.connect(self.run_search)
         self.query.returnPressed.connect(self.choose_current)
         self.status = QLabel("")
-        self.status.setAccessibleName("Search results count")
+        self.status.setAccessibleName(self.tr("Search results count"))
         self.results = QListWidget()
-        self.results.setAccessibleName("Search results")
+        self.results.setAccessibleName(self.tr("Search results"))
+        self.results.setAccessibleDescription(self.tr("Matching messages; Enter opens one"))
         self.results.setItemDelegate(HitDelegate(self.results))
         self.results.setWordWrap(True)
         self.results.itemActivated.connect(lambda item: self._choose(item))
@@ -168,12 +174,12 @@ class SearchPanel(QDialog):
             self.status.setText("")
             return
         if self.index is None:
-            self.status.setText("Search is not available: the index could not be opened.")
+            self.status.setText(self.tr("Search is not available: the index could not be opened."))
             return
         try:
             hits = self.index.search(text, MAX_RESULTS)
         except IndexUnavailable as error:
-            self.status.setText(f"Search failed: {error}")
+            self.status.setText(self.tr("Search failed: {error}").format(error=error))
             return
         for hit in hits:
             item = QListWidgetItem()
@@ -183,7 +189,11 @@ class SearchPanel(QDialog):
             self.results.addItem(item)
         count = len(hits)
         more = "+" if count == MAX_RESULTS else ""
-        self.status.setText(f"{count}{more} message(s) found" if count else "Nothing found")
+        self.status.setText(
+            self.tr("{count} message(s) found").format(count=f"{count}{more}")
+            if count
+            else self.tr("Nothing found")
+        )
         if count:
             self.results.setCurrentRow(0)
 

@@ -69,7 +69,7 @@ class ServerDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Edit server" if server else "Add a server")
+        self.setWindowTitle(self.tr("Edit server") if server else self.tr("Add a server"))
         self.settings = settings
         self.original = server
         self.session_keys = session_keys
@@ -80,44 +80,46 @@ class ServerDialog(QDialog):
         self.checker.finished.connect(self._checked)
 
         self.name_edit = QLineEdit(server.name if server else "")
-        self.name_edit.setPlaceholderText("e.g. Home server")
+        self.name_edit.setPlaceholderText(self.tr("e.g. Home server"))
         self.url_edit = QLineEdit(server.base_url if server else "")
-        self.url_edit.setPlaceholderText("e.g. http://192.168.1.20:8000/v1 or localhost:11434")
+        self.url_edit.setPlaceholderText(
+            self.tr("e.g. http://192.168.1.20:8000/v1 or localhost:11434")
+        )
         self.key_edit = QLineEdit(key_of(settings, server.name, session_keys) if server else "")
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("none: local servers need none")
+        self.key_edit.setPlaceholderText(self.tr("none: local servers need none"))
         self.model_box = QComboBox()
         self.model_box.setEditable(True)
         self.model_box.setCurrentText(server.model if server else "")
         model_line = self.model_box.lineEdit()
         assert model_line is not None  # an editable combo box has one
-        model_line.setPlaceholderText("Test connection lists the models")
+        model_line.setPlaceholderText(self.tr("Test connection lists the models"))
         self.context_edit = QLineEdit(
             str(server.context_length) if server and server.context_length else ""
         )
-        self.context_edit.setPlaceholderText("as the server says (else 4096)")
+        self.context_edit.setPlaceholderText(self.tr("as the server says (else 4096)"))
         for widget, name in (
-            (self.name_edit, "Server name"),
-            (self.url_edit, "Server address"),
-            (self.key_edit, "API key"),
-            (self.model_box, "Model on the server"),
-            (self.context_edit, "Context length in tokens"),
+            (self.name_edit, self.tr("Server name")),
+            (self.url_edit, self.tr("Server address")),
+            (self.key_edit, self.tr("API key")),
+            (self.model_box, self.tr("Model on the server")),
+            (self.context_edit, self.tr("Context length in tokens")),
         ):
             widget.setAccessibleName(name)
-        self.test_button = QPushButton("&Test Connection")
+        self.test_button = QPushButton(self.tr("&Test Connection"))
         self.test_button.setAutoDefault(False)
         self.test_button.clicked.connect(self.test_connection)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Connection status")
+        self.status.setAccessibleName(self.tr("Connection status"))
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
-        form.addRow("&Name:", self.name_edit)
-        form.addRow("&Address:", self.url_edit)
-        form.addRow("API &key:", self.key_edit)
-        form.addRow("&Model:", self.model_box)
-        form.addRow("&Context length:", self.context_edit)
+        form.addRow(self.tr("&Name:"), self.name_edit)
+        form.addRow(self.tr("&Address:"), self.url_edit)
+        form.addRow(self.tr("API &key:"), self.key_edit)
+        form.addRow(self.tr("&Model:"), self.model_box)
+        form.addRow(self.tr("&Context length:"), self.context_edit)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -125,10 +127,10 @@ class ServerDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
+        layout.addWidget(QLabel(self.tr(
             "An OpenAI-compatible server (vLLM, llama.cpp's llama-server, Ollama, TGI, LM "
             "Studio). The chat's turns are sent to it; the chats stay in files here."
-        ))
+        )))
         layout.addLayout(form)
         layout.addWidget(self.test_button)
         layout.addWidget(self.status)
@@ -139,7 +141,7 @@ class ServerDialog(QDialog):
     @Slot()
     def test_connection(self) -> None:
         self.test_button.setEnabled(False)
-        self.status.setText("Asking the server…")
+        self.status.setText(self.tr("Asking the server…"))
         self.checker.start(
             self.url_edit.text(), self.key_edit.text().strip(), self.model_box.currentText()
         )
@@ -161,17 +163,17 @@ class ServerDialog(QDialog):
     def _problem(self) -> str:
         name = self.name_edit.text().strip()
         if not name:
-            return "Give the server a name."
+            return self.tr("Give the server a name.")
         own = self.original.name if self.original is not None else None
         if name != own and self.settings.server(name) is not None:
-            return f"There is a server named {name!r} already."
+            return self.tr("There is a server named {name} already.").format(name=repr(name))
         try:
             normalize_base_url(self.url_edit.text())
         except ValueError as error:
             return str(error)
         context = self.context_edit.text().strip()
         if context and (not context.isdigit() or int(context) < 16):
-            return "The context length is a whole number of tokens (16 or more), or empty."
+            return self.tr("The context length is a whole number of tokens (16 or more), or empty.")
         return ""
 
     @Slot()
@@ -187,7 +189,7 @@ class ServerDialog(QDialog):
             answer = QMessageBox.warning(
                 self,
                 APP_NAME,
-                warning + " Keep this address?",
+                warning + self.tr(" Keep this address?"),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 QMessageBox.StandardButton.No,
             )
@@ -234,9 +236,11 @@ class ServerDialog(QDialog):
         answer = QMessageBox.question(
             self,
             APP_NAME,
-            "This system has no keyring to keep the API key in. Keep it in Confab's "
-            f"settings file ({self.settings.path}) in plain text? Anyone who can read that "
-            "file can use the key. No keeps it only until Confab closes.",
+            self.tr(
+                "This system has no keyring to keep the API key in. Keep it in Confab's "
+                "settings file ({path}) in plain text? Anyone who can read that "
+                "file can use the key. No keeps it only until Confab closes."
+            ).format(path=self.settings.path),
             QMessageBox.StandardButton.Yes
             | QMessageBox.StandardButton.No
             | QMessageBox.StandardButton.Cancel,

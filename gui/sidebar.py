@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -33,13 +34,22 @@ from PySide6.QtWidgets import (
 )
 
 from core.library import Chat, ChatLibrary, LibraryObserver
+from gui.i18n import QT_TRANSLATE_NOOP
 
 ChatRole = Qt.ItemDataRole.UserRole + 1
 IsHeaderRole = Qt.ItemDataRole.UserRole + 2
 
 Index = QModelIndex | QPersistentModelIndex
 
-GROUP_ORDER = ("Pinned", "Today", "Yesterday", "Previous 7 days", "Older", "Opened files")
+# The groups in order; a header shows QCoreApplication.translate("ChatListModel", name).
+GROUP_ORDER = (
+    QT_TRANSLATE_NOOP("ChatListModel", "Pinned"),
+    QT_TRANSLATE_NOOP("ChatListModel", "Today"),
+    QT_TRANSLATE_NOOP("ChatListModel", "Yesterday"),
+    QT_TRANSLATE_NOOP("ChatListModel", "Previous 7 days"),
+    QT_TRANSLATE_NOOP("ChatListModel", "Older"),
+    QT_TRANSLATE_NOOP("ChatListModel", "Opened files"),
+)
 
 
 def group_of(chat: Chat, now: datetime) -> str:
@@ -62,7 +72,7 @@ def group_of(chat: Chat, now: datetime) -> str:
 def describe_time(moment: datetime | None, now: datetime) -> str:
     """``14:02`` today, ``Mon 14:02`` this week, else ``2026-11-03``."""
     if moment is None:
-        return "new"
+        return QCoreApplication.translate("ChatListModel", "new")
     local = moment.astimezone()
     today = now.astimezone().date()
     if local.date() == today:
@@ -141,7 +151,7 @@ class ChatListModel(QAbstractListModel):
             return QSize(1, 2 * QFontMetrics(QFont()).lineSpacing() + 6)
         if row.chat is None:
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-                return row.header
+                return QCoreApplication.translate("ChatListModel", row.header)
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setBold(True)
@@ -150,16 +160,16 @@ class ChatListModel(QAbstractListModel):
             return None
         chat = row.chat
         now = datetime.now().astimezone()
-        title = chat.title or "New chat"
+        title = chat.title or self.tr("New chat")
         unread = chat.transcript is None and chat.last_message_at is None and not chat.damaged
-        when = "reading…" if unread else describe_time(chat.last_message_at, now)
-        state = " · replying…" if chat.busy else ""
+        when = self.tr("reading…") if unread else describe_time(chat.last_message_at, now)
+        state = self.tr(" · replying…") if chat.busy else ""
         if role == Qt.ItemDataRole.DisplayRole:
             if chat.damaged:
-                return f"⚠ {title}\ndamaged: cannot be read"
+                return self.tr("⚠ {title}\ndamaged: cannot be read").format(title=title)
             return f"{title}\n{when}{state}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            kind = "damaged chat" if chat.damaged else "chat"
+            kind = self.tr("damaged chat") if chat.damaged else self.tr("chat")
             return f"{title}, {kind}, {when}{state}"
         if role == Qt.ItemDataRole.ToolTipRole:
             lines = [title]
@@ -219,8 +229,10 @@ class ChatListView(QListView):
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         # Titles are cut with "…" at the sidebar's width, never scrolled sideways.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setAccessibleName("Chats")
-        self.setAccessibleDescription("Every chat, newest first. Enter or click opens one.")
+        self.setAccessibleName(self.tr("Chats"))
+        self.setAccessibleDescription(
+            self.tr("Every chat, newest first. Enter or click opens one.")
+        )
         self.setMinimumWidth(160)
 
     def select_chat(self, chat: Chat) -> None:
@@ -266,14 +278,14 @@ class Sidebar(QWidget):
 
     def __init__(self, model: ChatListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.new_button = QPushButton("New Chat")
-        self.new_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.new_button = QPushButton(self.tr("New Chat"))
+        self.new_button.setToolTip(self.tr("Start a new chat (Ctrl+N)"))
         self.chat_list = ChatListView()
         self.chat_list.setModel(model)
         self.trash_button = QToolButton()
-        self.trash_button.setText("Trash")
-        self.trash_button.setToolTip("Deleted chats: restore one, or empty the trash")
-        self.trash_button.setAccessibleName("Trash")
+        self.trash_button.setText(self.tr("Trash"))
+        self.trash_button.setToolTip(self.tr("Deleted chats: restore one, or empty the trash"))
+        self.trash_button.setAccessibleName(self.tr("Trash"))
         self.trash_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

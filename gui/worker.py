@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from core.engines import create_engine
 from core.engines.base import Engine, EngineError, GenerationCancelled, ModelInfo
@@ -74,7 +74,7 @@ class ChatWorker(QObject):
         fails, ``loaded`` is emitted again for the old one, so the app stays usable.
         """
         reference = request.reference
-        self.load_progress.emit(0, "Looking for the model…")
+        self.load_progress.emit(0, self.tr("Looking for the model…"))
         try:
             if request.server is not None:
                 engine = remote_engine(request.server, request.api_key)
@@ -97,7 +97,9 @@ class ChatWorker(QObject):
             return
         except Exception as error:
             log.exception("loading %s failed", reference)
-            self.load_failed.emit(f"{reference} could not be loaded: {error}")
+            self.load_failed.emit(
+                self.tr("{model} could not be loaded: {error}").format(model=reference, error=error)
+            )
             self._keep_previous_model()
             return
         # A server is not a model to load at the next start: its reference stays empty.
@@ -138,7 +140,11 @@ class ChatWorker(QObject):
             return
         except Exception as error:  # noqa: BLE001 - network errors come in many types
             log.warning("download of %s failed: %s", plan.repo_id, error)
-            self.download_failed.emit(f"Downloading {plan.repo_id} failed: {error}")
+            self.download_failed.emit(
+                self.tr("Downloading {model} failed: {error}").format(
+                    model=plan.repo_id, error=error
+                )
+            )
             return
         self.download_finished.emit(str(folder.path))
         self.load(then_load)
@@ -146,8 +152,9 @@ class ChatWorker(QObject):
     # -- replies -----------------------------------------------------------------------------
     @Slot(object)
     def measure(self, request: GenerateRequest) -> None:
-        """Report how much of the conversation fits in the model's context window."""
-        if self.engine is None or not request.turns:
+        """Report how much of the conversation fits in the model's context window (an empty
+        chat too: its meter shows the same limit as a long one)."""
+        if self.engine is None:
             return
         try:
             self.context_measured.emit(self.engine.fit(request.turns, request.persona))
@@ -158,7 +165,7 @@ class ChatWorker(QObject):
     def generate(self, request: GenerateRequest) -> None:
         """Generate a reply to the newest turn of ``request``."""
         if self.engine is None:
-            self.reply_failed.emit(request.request_id, "The model is not loaded.")
+            self.reply_failed.emit(request.request_id, self.tr("The model is not loaded."))
             return
         if request.stop.is_set() or self.closing.is_set():
             self.reply_cancelled.emit(request.request_id)
@@ -179,7 +186,9 @@ class ChatWorker(QObject):
             return
         except Exception as error:
             log.exception("generation failed")
-            self.reply_failed.emit(request.request_id, f"The reply failed: {error}")
+            self.reply_failed.emit(
+                request.request_id, self.tr("The reply failed: {error}").format(error=error)
+            )
             return
         self.reply_finished.emit(request.request_id, reply)
 
@@ -189,7 +198,9 @@ def remote_engine(server: ServerConfig, api_key: str) -> Engine:
     where no server is contacted."""
     if offline_mode():
         raise EngineError(
-            f"Offline mode is on: the server {server.title} is not contacted."
+            QCoreApplication.translate(
+                "ChatWorker", "Offline mode is on: the server {server} is not contacted."
+            ).format(server=server.title)
         )
     from core.engines.remote_engine import RemoteEngine
 

@@ -112,6 +112,7 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[WindowFactory]:
             offline=kw.pop("offline", True),
             server=kw.pop("server", None),
             api_key=kw.pop("api_key", ""),
+            theme=kw.pop("theme", None),
         )
         window = MainWindow(options, settings)
         window.setProperty("headless", kw.pop("headless", True))

@@ -20,6 +20,7 @@ from huggingface_hub.utils import _detect_agent
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 
+from core.model_card import read_model_card
 from core.models import (
     DOWNLOAD_PATTERNS,
     DownloadCancelled,
@@ -42,11 +43,12 @@ MODEL_FILES = {
     "special_tokens_map.json",
     "tokenizer_config.json",
     "vocab.json",
+    "README.md",  # the model card: Help > About reads the model's license from it
 }
+MODEL_CARD = {"README.md": b"---\nlicense: apache-2.0\n---\n# tiny blenderbot\n"}
 NOT_WANTED = {
     "tf_model.h5": b"TF weights " * 2000,
     "flax_model.msgpack": b"Flax weights " * 2000,
-    "README.md": b"# tiny blenderbot\n",
     ".gitattributes": b"*.bin filter=lfs diff=lfs merge=lfs -text\n",
 }
 CLIENT_CHUNK = 4096  # huggingface_hub reads 10 MiB chunks; small ones give many progress steps
@@ -55,7 +57,7 @@ CLIENT_CHUNK = 4096  # huggingface_hub reads 10 MiB chunks; small ones give many
 def make_repo(model: Path, folder: Path, extra: dict[str, bytes] | None = None) -> Path:
     """A copy of ``model`` plus files the app must not fetch, as a hub repo folder."""
     shutil.copytree(model, folder)
-    for name, data in {**NOT_WANTED, **(extra or {})}.items():
+    for name, data in {**MODEL_CARD, **NOT_WANTED, **(extra or {})}.items():
         (folder / name).write_bytes(data)
     return folder
 
@@ -180,6 +182,7 @@ def test_download_fills_the_cache_and_then_resolves_offline(
     assert len(progress.calls) > len(plan.files)  # byte steps, not only one per file
     assert folder.model_id == REPO_ID
     assert folder.architecture == "BlenderbotForConditionalGeneration"
+    assert read_model_card(folder.path, REPO_ID).license == "apache-2.0"  # Help > About
     files = snapshot_files(hub_cache)
     assert files == {name: (repo / name).read_bytes() for name in MODEL_FILES}
     assert fake_hub.downloaded_files() == MODEL_FILES
@@ -353,7 +356,7 @@ def test_the_window_downloads_a_missing_model_and_chats(
     assert seen["sizes"][0] == "Checking the download size…"
     plan: DownloadPlan = seen["plan"]
     assert set(plan.files) == MODEL_FILES
-    assert seen["sizes"][-1] == f"Download size: {human_size(plan.total_bytes)} in 7 files."
+    assert seen["sizes"][-1] == f"Download size: {human_size(plan.total_bytes)} in 8 files."
     assert weights_gate.is_set()
     assert any(
         0 < value < 1000

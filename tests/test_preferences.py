@@ -322,7 +322,7 @@ def test_every_field_has_a_buddy_an_accessible_name_and_its_own_mnemonic(make: M
     assert len(letters) == len(set(letters)), sorted(letters)
     buddies = {label.buddy() for label in dialog.findChildren(QLabel)}
     inputs = [*dialog.findChildren(QLineEdit), *dialog.findChildren(QComboBox)]
-    assert len(inputs) == len(dialog.fields) + 6  # threads, model; 4 combos
+    assert len(inputs) == len(dialog.fields) + 7  # threads, model; 5 combos
     for widget in inputs:
         assert widget in buddies and widget.accessibleName(), widget.objectName()
     for button in dialog.findChildren(QAbstractButton):
@@ -349,3 +349,13 @@ def test_tab_reaches_every_field_of_the_generation_tab(qtbot: Any, make: Make) -
     wanted.discard(dialog.fields["max_new_tokens"])  # disabled for BlenderBot
     wanted |= {dialog.reset_button, dialog.save_preset_button}
     assert wanted <= reached
+
+
+def test_the_language_is_chosen_here_and_remembered(make: Make) -> None:
+    dialog = make()
+    combo = dialog.language_combo
+    assert [combo.itemData(i) for i in range(combo.count())][:2] == ["system", "en"]
+    combo.setCurrentIndex(combo.findData("de"))
+    dialog.accept()
+    dialog.remember()
+    assert dialog.app_settings.language == "de"

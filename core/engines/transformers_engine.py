@@ -137,6 +137,8 @@ class TransformersEngine:
         budget = max(16, self.folder.context_limit - CAUSAL_MAX_NEW_TOKENS)
         if self._tokenizer.chat_template is None:
             raise EngineError(f"The model in {self.folder.path} has no chat template.")
+        if not turns:  # an empty chat: nothing to fit, but the meter shows the budget
+            return ContextWindow([], budget, 0, 0)
         best: list[int] = []
         kept = 0
         for count in range(1, len(turns) + 1):
