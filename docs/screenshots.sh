@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Takes the README's screenshot of the chat library under Xvfb, with a real chat model:
-# starts Confab on a fresh data folder, asks a few questions in three chats by typing with
-# xdotool, and captures the screen. Needs xvfb, xdotool and imagemagick (Debian packages)
-# and a model folder (default: SmolLM2 unpacked into .cache/smollm2, as .ci/run does).
+# Takes the README's screenshots under Xvfb, with a real chat model: starts Confab on a
+# fresh data folder in the given theme, captures the welcome panel once the model is loaded,
+# asks a few questions in three chats by typing with xdotool, and captures the chat. Needs
+# xvfb, xdotool and imagemagick (Debian packages) and a model folder (default: SmolLM2
+# unpacked into .cache/smollm2, as .ci/run does).
+#   docs/screenshots.sh [MODEL] [light|dark]   (no theme: both, one after the other)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-.cache/smollm2}
-out=${2:-docs/screenshot.png}
+if [ -z "${2:-}" ]; then
+  "$0" "$model" light
+  exec "$0" "$model" dark
+fi
+theme=$2
+if [ "$theme" = light ]; then out=docs/screenshot.png; else out=docs/screenshot-$theme.png; fi
+welcome=docs/screenshot-welcome-$theme.png
 data=$(mktemp -d)
 display=:93
 Xvfb "$display" -screen 0 1280x820x24 >/dev/null 2>&1 &
@@ -20,7 +28,8 @@ finish() {
 trap finish EXIT
 export DISPLAY=$display QT_QPA_PLATFORM=xcb
 for _ in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
-python main.py --offline --model "$model" --data-dir "$data" --engine transformers &
+python main.py --offline --model "$model" --data-dir "$data" --engine transformers \
+  --theme "$theme" &
 app=$!
 log="$data/logs/confab.log"
 
@@ -43,6 +52,9 @@ xdotool windowsize "$window" 1240 780 windowmove "$window" 20 20
 # only in the focused window.
 xdotool windowfocus --sync "$window"
 wait_for grep -q "loaded " "$log"
+sleep 1
+import -window root "$welcome"
+echo "wrote $welcome"
 asked=0
 ask() {
   xdotool type --delay 20 "$1"
@@ -55,7 +67,7 @@ ask "What else is it famous for?"
 xdotool key ctrl+n
 ask "Give me a tip for a rainy weekend."
 xdotool key ctrl+n
-ask "How do I make a cup of tea?"
+ask "How do I make a cup of tea? Answer with a short list."
 xdotool type --delay 20 "Thanks! And"
 sleep 1
 import -window root "$out"
