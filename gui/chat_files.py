@@ -144,7 +144,7 @@ class ChatFiles:
             menu, QCoreApplication.translate("ChatFiles", "&Duplicate"), self.duplicate_chat
         )
         self.delete_action = self._action(
-            menu, QCoreApplication.translate("ChatFiles", "&Delete Chat…"), self.delete_chat
+            menu, QCoreApplication.translate("ChatFiles", "Delete &Chat…"), self.delete_chat
         )
         menu.addAction(self.undo_action)
         self.trash_menu = menu.addMenu(QCoreApplication.translate("ChatFiles", "&Trash"))
@@ -163,7 +163,7 @@ class ChatFiles:
         self.delete_action.setText(
             QCoreApplication.translate("ChatFiles", "Remove from List")
             if chat is not None and chat.external
-            else QCoreApplication.translate("ChatFiles", "&Delete Chat…")
+            else QCoreApplication.translate("ChatFiles", "Delete &Chat…")
         )
         undo = self.library.undo_stack[-1][0].title if self.library.undo_stack else ""
         self.undo_action.setEnabled(bool(self.library.undo_stack))

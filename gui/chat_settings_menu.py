@@ -51,10 +51,10 @@ class ChatSettingsMenu:
     def __init__(self, window: MainWindow, menu: QMenu) -> None:
         self.window = window
         persona_action = menu.addAction(
-            QCoreApplication.translate("ChatSettingsMenu", "Bot &Persona…")
+            QCoreApplication.translate("ChatSettingsMenu", "Bot Person&a…")
         )
         persona_action.triggered.connect(self.edit_persona)
-        style_menu = menu.addMenu(QCoreApplication.translate("ChatSettingsMenu", "Reply &Style"))
+        style_menu = menu.addMenu(QCoreApplication.translate("ChatSettingsMenu", "Reply St&yle"))
         style_group = QActionGroup(window)
         self.preset_actions: dict[str, QAction] = {}
         for name in PRESETS:
@@ -63,7 +63,7 @@ class ChatSettingsMenu:
             style_group.addAction(action)
             style_menu.addAction(action)
             self.preset_actions[name] = action
-        engine_menu = menu.addMenu(QCoreApplication.translate("ChatSettingsMenu", "&Engine"))
+        engine_menu = menu.addMenu(QCoreApplication.translate("ChatSettingsMenu", "E&ngine"))
         engine_group = QActionGroup(window)
         self.engine_actions: dict[EngineChoice, QAction] = {}
         for choice in ENGINE_CHOICES:
@@ -75,7 +75,7 @@ class ChatSettingsMenu:
             engine_menu.addAction(action)
             self.engine_actions[choice] = action
         threads_action = menu.addAction(
-            QCoreApplication.translate("ChatSettingsMenu", "CPU &Threads…")
+            QCoreApplication.translate("ChatSettingsMenu", "CPU T&hreads…")
         )
         threads_action.triggered.connect(self.edit_threads)
 

@@ -29,9 +29,18 @@ class InputBox(QPlainTextEdit):
         self.setAccessibleDescription(
             self.tr("Your message to the bot. Enter sends, Shift+Enter starts a new line.")
         )
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Room for two and a half lines to eight, in the box's own font (zoom changes it)."""
         metrics = self.fontMetrics()
         self.setMinimumHeight(int(metrics.lineSpacing() * 2.6))
         self.setMaximumHeight(int(metrics.lineSpacing() * 8))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_height()
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):

@@ -129,7 +129,7 @@ class MessageActions:
             True,
         )
         self.delete_turn_action = action(
-            QCoreApplication.translate("MessageActions", "Delete &Turn"),
+            QCoreApplication.translate("MessageActions", "De&lete Turn"),
             "Shift+Del",
             self.delete_turn,
             QCoreApplication.translate(
@@ -146,7 +146,7 @@ class MessageActions:
             QCoreApplication.translate("MessageActions", "How the selected reply was made"),
         )
         self.copy_markdown_action = action(
-            QCoreApplication.translate("MessageActions", "Copy Chat as &Markdown"),
+            QCoreApplication.translate("MessageActions", "Copy Chat as Mar&kdown"),
             "Ctrl+Shift+C",
             self.copy_chat_as_markdown,
             QCoreApplication.translate(

@@ -29,7 +29,7 @@ class ReplyActions:
     def __init__(self, window: MainWindow, menu: QMenu) -> None:
         self.window = window
         self.regenerate_action = menu.addAction(
-            QCoreApplication.translate("ReplyActions", "&Regenerate Reply")
+            QCoreApplication.translate("ReplyActions", "Re&generate Reply")
         )
         self.regenerate_action.setShortcut(QKeySequence("Ctrl+R"))
         self.regenerate_action.setToolTip(
@@ -40,12 +40,12 @@ class ReplyActions:
         )
         self.regenerate_action.triggered.connect(self.regenerate)
         self.previous_action = menu.addAction(
-            QCoreApplication.translate("ReplyActions", "Previous Version of Reply")
+            QCoreApplication.translate("ReplyActions", "Pre&vious Version of Reply")
         )
         self.previous_action.setShortcut(QKeySequence("Alt+Left"))
         self.previous_action.triggered.connect(lambda: self.browse(-1))
         self.next_action = menu.addAction(
-            QCoreApplication.translate("ReplyActions", "Next Version of Reply")
+            QCoreApplication.translate("ReplyActions", "Ne&xt Version of Reply")
         )
         self.next_action.setShortcut(QKeySequence("Alt+Right"))
         self.next_action.triggered.connect(lambda: self.browse(1))

@@ -25,7 +25,7 @@ class ViewOptions(QObject):
         self.controller = ThemeController(self)
         self.controller.theme_applied.connect(self._theme_applied)
         self.theme_actions: dict[ThemeChoice, QAction] = {}
-        self.plain_action = QAction(self.tr("Replies as &Plain Text"), self)
+        self.plain_action = QAction(self.tr("Replies as Plain Te&xt"), self)
         self.plain_action.setCheckable(True)
         self.plain_action.setToolTip(
             self.tr("Show the bot's replies exactly as written, without Markdown formatting")

@@ -241,13 +241,13 @@ def test_copy_chat_as_markdown_and_the_context_menu(
     actions = window.message_actions
     focus_row(qtbot, window, 1)
     names = [a.text() for a in actions.context_menu().actions() if not a.isSeparator()]
-    for expected in ("&Copy Messages", "&Edit Message", "Message &Info", "&Regenerate Reply",
-                     "C&ontinue Reply", "Delete &Message", "Delete &Turn",
-                     "Copy Chat as &Markdown"):
+    for expected in ("&Copy Messages", "&Edit Message", "Message &Info", "Re&generate Reply",
+                     "C&ontinue Reply", "Delete &Message", "De&lete Turn",
+                     "Copy Chat as Mar&kdown"):
         assert expected in names
     focus_row(qtbot, window, 0)
     names = [a.text() for a in actions.context_menu().actions()]
-    assert "&Regenerate Reply" not in names and "Message &Info" not in names
+    assert "Re&generate Reply" not in names and "Message &Info" not in names
     # A right click selects the message under the pointer first.
     rect = window.message_view.visualRect(window.message_model.index(1))
     window.message_view.customContextMenuRequested.emit(QPoint(rect.center()))

@@ -45,6 +45,7 @@ def test_ctrl_plus_minus_and_zero_zoom_the_messages_and_the_input_box(
     settle(qtbot, window)
     first = window.message_model.index(0)
     normal_height = view.visualRect(first).height()
+    normal_box = box.minimumHeight()
 
     qtbot.keyClick(box, Qt.Key.Key_Equal, CTRL)
     assert size(view) == size(box) == normal * 1.1
@@ -54,6 +55,7 @@ def test_ctrl_plus_minus_and_zero_zoom_the_messages_and_the_input_box(
     assert view.visualRect(first).height() > normal_height  # the rows were laid out again
     assert window.menuBar().font().pointSizeF() == menu_font  # only the text people read
     assert window.statusBar().font().pointSizeF() == menu_font
+    assert box.minimumHeight() > normal_box  # the input box still shows two lines or more
 
     qtbot.keyClick(view, Qt.Key.Key_Minus, CTRL)
     assert size(view) == size(box) == normal * 1.1
