@@ -43,6 +43,7 @@ from gui.chat_files import ChatFiles
 from gui.chat_settings_menu import ChatSettingsMenu
 from gui.chat_undo import ChatUndo
 from gui.context_meter import ContextMeter
+from gui.core_texts import core_text
 from gui.find_bar import FindBar
 from gui.help_menu import HelpMenu
 from gui.input_box import InputBox
@@ -333,12 +334,10 @@ class MainWindow(QMainWindow):
         self.chat_settings.show_engine(self.engine_choice)
         if self.session.current is not None and self.session.current.transcript is not None:
             self.show_persona(self.session.current.transcript.conversation.persona)  # its hint
-        self.device_label.setText(info.device_reason or info.device)
-        self.device_label.setToolTip(
-            self.tr("Where the model runs: {device}").format(
-                device=info.device_reason or info.device
-            )
-        )
+        device = core_text(info.device_reason or info.device)
+        self.device_label.setText(device)
+        where = self.tr("Where the model runs: {device}").format(device=device)
+        self.device_label.setToolTip(where)
         if self.options.persist:  # what has worked is what the next start uses
             if info.reference:
                 self.settings.model = info.reference

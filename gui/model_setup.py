@@ -24,6 +24,7 @@ from core.engines.base import ModelInfo
 from core.models import DownloadPlan
 from core.requests import LoadRequest
 from core.servers import ServerConfig
+from gui.core_texts import core_text
 from gui.dialogs import ModelMissingDialog, human_size
 from gui.worker import WorkerHost
 
@@ -127,7 +128,7 @@ class ModelSetup(QObject):
     def on_load_progress(self, percent: int, text: str) -> None:
         self.progress_bar.setValue(percent)
         self.label.setText(
-            self.tr("Loading {name}: {step}").format(name=self.reference, step=text)
+            self.tr("Loading {name}: {step}").format(name=self.reference, step=core_text(text))
         )
 
     @Slot(object)
@@ -152,7 +153,9 @@ class ModelSetup(QObject):
             seconds=f"{info.load_s:.1f}",
         )
         if info.device_reason:
-            details += "\n" + self.tr("Device: {reason}").format(reason=info.device_reason)
+            details += "\n" + self.tr("Device: {reason}").format(
+                reason=core_text(info.device_reason)
+            )
         self.label.setToolTip(f"{info.path}\n{details}")
         self.milestone.emit(self.tr("The model {name} is ready").format(name=info.model_id))
         self.model_ready.emit(info)

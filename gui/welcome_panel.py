@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from core import APP_NAME
 from core.models import SEQ2SEQ_ARCHITECTURES
 from core.settings import ModelLimits
+from gui.core_texts import core_text
 from gui.dialogs import human_size
 from gui.model_setup import ModelSetup
 
@@ -233,7 +234,7 @@ class WelcomePanel(QScrollArea):
             name=self.model_name(), percent=percent
         )
         if step:
-            text = self.tr("{status} ({step})").format(status=text, step=step)
+            text = self.tr("{status} ({step})").format(status=text, step=core_text(step))
         self._show("loading", text, percent)
 
     @Slot(object, object)

@@ -54,6 +54,6 @@ def test_no_two_items_of_a_menu_share_a_mnemonic(
         problem
         for action in bar.actions()
         if isinstance(action.menu(), QMenu)
-        for problem in clashes(action.menu(), action.text())  # type: ignore[arg-type]
+        for problem in clashes(action.menu(), action.text())
     ]
     assert not problems, "\n".join(problems)

@@ -177,10 +177,8 @@ def test_no_visible_string_escapes_translation(
     chat_titles = {chat.title for chat in window.library.chats.values()}
     # Data shown as it is: the model's name and folder, chat titles, the app's name.
     data = {info.model_id, info.path, str(tiny_model), tiny_model.name, "Confab", *chat_titles}
-    # Qt translates its standard buttons itself (qtbase_de.qm), and the device's reason is
-    # made in core/, which has no Qt and so no translation (a known gap, in the README).
+    # Qt translates its standard buttons itself (qtbase_de.qm).
     data |= {"OK", "&OK", "Cancel", "&Cancel", "Apply", "Close", "Reset", "Help"}
-    data |= {window.device_label.text(), window.device_label.toolTip()}
     texts = visible_texts(window)
     for menu in window.menuBar().findChildren(QMenu):
         texts.extend(visible_texts(menu))
