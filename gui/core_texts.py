@@ -28,9 +28,7 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP(
         "CoreText", "Preparing the fast engine (once per model): reading the weights…"
     ),
-    QT_TRANSLATE_NOOP("CoreText", "Preparing the fast engine: int8 weights…"),
     QT_TRANSLATE_NOOP("CoreText", "Preparing the fast engine: int8 weights ({done} of {total})…"),
-    QT_TRANSLATE_NOOP("CoreText", "Preparing the fast engine: writing the int8 model…"),
     QT_TRANSLATE_NOOP("CoreText", "Preparing the fast engine: done"),
     QT_TRANSLATE_NOOP("CoreText", "Asking {host} for its models…"),
     # the device line (core/devices.py)

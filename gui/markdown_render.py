@@ -22,6 +22,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextOption,
 )
 
 MARKDOWN_FEATURES = (
@@ -46,6 +47,10 @@ class ReplyDocument(QTextDocument):
     ) -> None:
         super().__init__(parent)
         self.setDocumentMargin(0)
+        wrap = self.defaultTextOption()
+        # A long URL or identifier breaks anywhere rather than running out of the bubble.
+        wrap.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setDefaultTextOption(wrap)
         # The importer sizes code and headings from the default font, so set it first.
         self.setDefaultFont(font)
         _import_markdown(self, markdown)
@@ -145,6 +150,9 @@ def _apply_colours_and_fonts(
     mono.setFontStyleHint(QFont.StyleHint.Monospace)
     code_block = QTextBlockFormat()
     code_block.setBackground(code_background)
+    # The importer makes code lines unbreakable; in a bubble of fixed width a long line would
+    # then run out of the bubble. Wrapped, it stays readable (Copy gives the lines as they are).
+    code_block.setNonBreakableLines(False)
     inline_code = QTextCharFormat(mono)
     inline_code.setBackground(code_background)
     link = QTextCharFormat()

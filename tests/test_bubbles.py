@@ -232,3 +232,16 @@ def test_the_message_with_the_keyboard_focus_shows_it(qtbot: Any) -> None:
         if focused.pixel(x, y) != plain.pixel(x, y)
     ]
     assert len(differing) > 50, "no focus ring drawn round the current message"
+
+
+def test_a_long_line_of_code_wraps_inside_its_bubble(qtbot: Any) -> None:
+    code = "x = " + " + ".join(f"value_{i}" for i in range(60))
+    url = "https://example.org/" + "a" * 300  # one word longer than the bubble
+    view, model = shown(
+        qtbot, [Message("assistant", f"```python\n{code}\n```\n\n{url}", WHEN)]
+    )
+    shape = bubble(view, model, 0)
+    assert shape.document is not None
+    assert shape.document.size().width() <= shape.document.textWidth() + 1
+    ((_button, copied),) = shape.copy_buttons
+    assert copied == code  # Copy gives the line whole, as it was written
