@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
 
 from core import APP_NAME
 from core.context import ContextWindow
-from core.conversation import Conversation, Message
+from core.conversation import Conversation
 from core.engines import EngineChoice
 from core.engines.base import ModelInfo, Reply
 from core.library import Chat, ChatLibrary
 from core.requests import GenerateRequest
 from core.search_index import SearchHit
 from core.servers import ServerConfig
-from core.session import ChatSession, SessionObserver
+from core.session import ChatSession
 from gui.announcer import Announcer
 from gui.app_settings import AppSettings
 from gui.chat_files import ChatFiles
@@ -58,6 +58,7 @@ from gui.model_setup import ModelSetup
 from gui.persona_panel import PersonaPanel
 from gui.reply_actions import ReplyActions
 from gui.search import SearchPanel
+from gui.session_view import SessionView
 from gui.sidebar import ChatListModel, Sidebar
 from gui.theme import ThemeChoice
 from gui.unsent_draft import remember_draft, restore_draft
@@ -105,7 +106,7 @@ class MainWindow(QMainWindow):
                                    persist=options.persist)
         self.host = WorkerHost(ChatWorker(options.data_dir), self)
         self.session = ChatSession(self.library, self.request_reply, settings.generation)
-        self.session.observers.append(_SessionView(self))
+        self.session.observers.append(SessionView(self))
         self.model_setup = ModelSetup(
             self,
             self.host,
@@ -122,7 +123,7 @@ class MainWindow(QMainWindow):
         self.model_setup.model_failed.connect(self.model_failed)
         self.model_setup.milestone.connect(self.announcer.announce)
         self.model_failed.connect(self.announcer.error)
-        self.model_setup.busy_changed.connect(self._update_actions)
+        self.model_setup.busy_changed.connect(self.update_actions)
         worker = self.host.worker
         worker.context_measured.connect(self.on_context_measured)
         worker.reply_delta.connect(self.on_reply_delta)
@@ -146,7 +147,7 @@ class MainWindow(QMainWindow):
         self.library_start.load_library()
         self.session.start()
         restore_draft(self)
-        self._update_actions()
+        self.update_actions()
 
     # -- construction --------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -344,7 +345,7 @@ class MainWindow(QMainWindow):
                 self.settings.add_recent_model(info.reference)
             if self.engine_choice != self.options.engine:  # chosen in this window, not given
                 self.settings.engine = self.engine_choice  # on the command line
-        self._update_actions()
+        self.update_actions()
         self.model_ready.emit(info)
         self.session.model_loaded(info.model_id)
         self.measure_context()
@@ -374,7 +375,7 @@ class MainWindow(QMainWindow):
 
     def request_reply(self, request: GenerateRequest) -> None:
         self.host.generate(request)
-        self._update_actions()
+        self.update_actions()
 
     # -- the chat shown ------------------------------------------------------------------------
     @Slot(object)
@@ -423,7 +424,7 @@ class MainWindow(QMainWindow):
         self.message_actions.chat_changed()
         self.find_bar.refresh()
         self.update_title()
-        self._update_actions()
+        self.update_actions()
         self.measure_context()
 
     def show_persona(self, persona: str) -> None:
@@ -555,7 +556,8 @@ class MainWindow(QMainWindow):
             first_seen, partly, (window.newest_seen, window.newest_tokens)
         )
 
-    def _scrolled_to_bottom(self) -> bool:
+    def scrolled_to_bottom(self) -> bool:
+        """Whether the message list shows its end (a streamed reply then keeps it in view)."""
         bar = self.message_view.verticalScrollBar()
         return bar.value() >= bar.maximum() - 4
 
@@ -633,7 +635,9 @@ class MainWindow(QMainWindow):
         """True when no person is there to answer dialogs (``--self-test``)."""
         return bool(self.property("headless"))
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
+        """Enable what applies now: while a reply is written, Stop; otherwise Send and the
+        actions on messages."""
         chat = self.session.current
         generating = chat is not None and self.session.pending_for(chat) is not None
         if not generating and self.stop_button.hasFocus():
@@ -669,56 +673,3 @@ class MainWindow(QMainWindow):
             self.settings.persona_panel_visible = self.persona_panel.isVisible()
             self.settings.sync()
         self.host.shutdown(1500)
-
-
-class _SessionView(SessionObserver):
-    """Applies the session's changes to the window's widgets (GUI thread only)."""
-
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-
-    def current_chat_changed(self, chat: Chat) -> None:
-        self.window.current_chat_changed(chat)
-
-    def message_appended(self, chat: Chat, message: Message) -> None:
-        window = self.window
-        if chat is window.session.current:
-            window.message_model.append_message(message)
-            window.message_view.scrollToBottom()
-            window.update_title()
-            window._update_actions()
-
-    def reply_started(self, chat: Chat) -> None:
-        window = self.window
-        if chat is window.session.current:
-            window.message_model.start_pending()
-            window.message_view.scrollToBottom()
-        window._update_actions()
-
-    def reply_text(self, chat: Chat, text: str) -> None:
-        window = self.window
-        if chat is window.session.current:
-            at_bottom = window._scrolled_to_bottom()
-            window.message_model.set_pending_text(text)
-            if at_bottom:
-                window.message_view.scrollToBottom()
-
-    def reply_ended(self, chat: Chat) -> None:
-        window = self.window
-        if chat is window.session.current:
-            window.message_model.end_pending()
-        window._update_actions()
-
-    def message_changed(self, chat: Chat, message: Message) -> None:
-        if chat is self.window.session.current:
-            self.window.message_model.replace_message(message)
-
-    def chat_reloaded(self, chat: Chat) -> None:
-        if chat is self.window.session.current:
-            self.window.reload_chat(chat)
-
-    def chat_edited(self, chat: Chat, label: str, before: str, after: str) -> None:
-        self.window.chat_undo.record(chat, label, before, after)
-
-    def problem(self, message: str) -> None:
-        self.window.show_problem(message)
