@@ -1,16 +1,23 @@
 """The benchmark: transformers fp32 against the fast int8 engine, alternating, in one process.
 
-It builds (once) a random-weight model with the real 400M-distill config into the cache
-folder, then measures a beam-10 and a greedy reply of a fixed 60 tokens (``min_length =
-max_length``, so every run does the same work), the time to the first streamed token, load
-times (with the one-time conversion and reusing it) and peak memory. Peak memory of an
-app-like process is measured in a child process that loads only the fast engine, so that
-the fp32 model of the comparison does not count; the conversion runs in another child.
+``--model 400m|1b|3b`` (or several, comma-separated: ``400m,1b``) picks the published shape:
+blenderbot-400M-distill (the default), -1B-distill or -3B. It builds (once) a random-weight
+model with that config into the cache folder (the disk space is checked first; ``--dry-run``
+only shows what would be needed), then measures a beam-10 and a greedy reply of a fixed 60
+tokens (``min_length = max_length``, so every run does the same work), the time to the first
+streamed token, load times (with the one-time conversion and reusing it) and peak memory.
+Peak memory of an app-like process is measured in a child process that loads only the fast
+engine, so that the fp32 model of the comparison does not count; the conversion runs in
+another child.
+Each size's report is kept in the cache (``report-<size>.json``); a size other than 400m
+reports how its reply time grew against the 400m's (measured in the same run when it is
+among the sizes, else the last one kept) compared with how its weight bytes grew.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -23,6 +30,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.sizes import (
+    PEAK_RSS_TARGET_MB,
+    REFERENCE_SIZE,
+    SIZES,
+    Needs,
+    count_parameters,
+    folder_name,
+    needs,
+)
 from bench.system import (
     DOCUMENTED_BANDWIDTH_GBS,
     decoder_step_bytes,
@@ -38,7 +54,7 @@ from core.settings import GenerationSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO / ".cache" / "bench"
-MODEL_NAME = "blenderbot-400M-distill-random"
+MODEL_NAME = folder_name(REFERENCE_SIZE)  # "blenderbot-400M-distill-random"
 REPLY_LENGTH = 60  # transformers' max_length: the decoder start token counts
 BEAM10 = GenerationSettings(num_beams=10, min_length=REPLY_LENGTH, max_length=REPLY_LENGTH)
 GREEDY = GenerationSettings(
@@ -56,8 +72,24 @@ TARGETS = {
     "greedy_vs_floor": ("<=", 1.5),  # the floor at the bandwidth measured here (2 threads)
     "greedy_vs_documented_floor": ("<=", 1.5),  # the floor of PERFORMANCE.md (20 GB/s)
     "first_token_s": ("<=", 0.3),
-    "peak_rss_mb": ("<", 1000.0),
+    "peak_rss_mb": ("<", 1000.0),  # per size: bench.sizes.PEAK_RSS_TARGET_MB
 }
+# Sizes other than the 400m: reply time should grow no faster than the weight bytes (issue 14).
+GROWTH_TARGETS = {
+    "beam10_growth_vs_weights": ("<=", 1.0),
+    "greedy_growth_vs_weights": ("<=", 1.0),
+}
+
+
+def model_sizes(text: str) -> list[str]:
+    """``--model``'s value: sizes from ``SIZES``, comma-separated, each once, in order."""
+    sizes = list(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [size for size in sizes if size not in SIZES]
+    if unknown or not sizes:
+        raise argparse.ArgumentTypeError(
+            f"choose from {', '.join(SIZES)} (comma-separated for several), not {text!r}"
+        )
+    return sizes
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -71,6 +103,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--float32", action="store_true", help="also time the fast engine in float32"
     )
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="model and data folder")
+    parser.add_argument(
+        "--model",
+        type=model_sizes,
+        default=[REFERENCE_SIZE],
+        metavar="|".join(SIZES),
+        help="the model shape(s) to measure, comma-separated (default 400m)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only show the disk and memory each size needs here, and whether there is enough",
+    )
     parser.add_argument("--child", choices=["convert", "engine", "app"], help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -82,38 +126,104 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_child(args)))
         return 0
     say = (lambda text: None) if args.json else (lambda text: print(text, file=sys.stderr))
-    say(f"Model: {ensure_model(args.cache, say)}")
-    say("Converting for the fast engine in a separate process…")
-    conversion = child(args, "convert")
-    say("Measuring a process that loads only the fast engine…")
-    engine_only = child(args, "engine")
-    say("Measuring the app (its --self-test: the window, headless, and one default reply)…")
-    app = {**engine_only, "app_self_test": child(args, "app")}
+    plans = {size: needs(size, args.cache, is_built(args.cache, size)) for size in args.model}
+    problem = space_problem(list(plans.values()))
+    if args.dry_run:
+        print("\n".join(plan.describe() for plan in plans.values()))
+        print(problem or "There is enough disk space to run it.")
+        return 1 if problem else 0
+    for plan in plans.values():
+        say(plan.describe())
+    if problem:
+        raise SystemExit(problem)
+    args.run_started_at = time.strftime("%Y-%m-%d %H:%M:%S")
     say("Measuring memory bandwidth…")
     bandwidth = memory_bandwidth_gbs(args.threads)
-    results = compare_engines(args, say)
-    report = build_report(args, results, conversion, app, bandwidth)
-    if args.json:  # the JSON object on stdout; the table for people on stderr
-        print(format_table(report), file=sys.stderr)
-        print(json.dumps(report, indent=2))
+    reports = {size: measure(args, size, plans[size], bandwidth, say) for size in args.model}
+    reference = reports.get(REFERENCE_SIZE) or saved_report(args.cache, REFERENCE_SIZE)
+    for size, report in reports.items():
+        if size != REFERENCE_SIZE and reference is not None:
+            report["growth_vs_400m"] = growth(report, reference)
+        report["targets"] = check_targets(report, targets_for(size, "growth_vs_400m" in report))
+        (args.cache / f"report-{size}.json").write_text(json.dumps(report, indent=2), "utf-8")
+    tables = "\n\n".join(format_table(report) for report in reports.values())
+    if args.json:  # the JSON object on stdout; the tables for people on stderr
+        print(tables, file=sys.stderr)
+        output = reports[args.model[0]] if len(reports) == 1 else {"models": reports}
+        print(json.dumps(output, indent=2))
     else:
-        print(format_table(report))
+        print(tables)
     return 0
 
 
-# -- the model --------------------------------------------------------------------------------
-def ensure_model(cache: Path, say: Any) -> Path:
-    """The random full-size model, built once (into a temp folder, renamed when complete)."""
-    folder = cache / MODEL_NAME
-    if (folder / "built.json").is_file():
-        return folder
-    from random_models import build_blenderbot
+def space_problem(plans: list[Needs]) -> str:
+    """Why the sizes cannot be measured here ("" if they can): disk space, checked first.
 
-    say("Building a random-weight model with the real config (once)…")
+    Memory that looks short is only warned about: what is free changes, and the peak is
+    an estimate.
+    """
+    disk = sum(plan.disk_bytes for plan in plans)
+    free = plans[0].free_disk_bytes
+    if disk > free:
+        return (
+            f"Not enough disk space for the benchmark's cache: it needs "
+            f"about {disk / 1e9:.1f} GB and {free / 1e9:.1f} GB is free. Free some space or "
+            "choose another folder with --cache; nothing was written."
+        )
+    return ""
+
+
+def measure(
+    args: argparse.Namespace, size: str, plan: Needs, bandwidth: float, say: Any
+) -> dict[str, Any]:
+    """Build ``size`` if needed and measure it: the children, then the comparison."""
+    if not plan.memory_ok:
+        say(f"Warning: {SIZES[size]} may not fit in the memory available (see above).")
+    say(f"Model: {ensure_model(args.cache, size, plan, say)}")
+    say("Converting for the fast engine in a separate process…")
+    conversion = child(args, size, "convert")
+    say("Measuring a process that loads only the fast engine…")
+    engine_only = child(args, size, "engine")
+    say("Measuring the app (its --self-test: the window, headless, and one default reply)…")
+    app = {**engine_only, "app_self_test": child(args, size, "app")}
+    results = compare_engines(args, size, say)
+    gc.collect()  # the engines of this size go before the next size loads its own
+    return build_report(args, size, results, conversion, app, bandwidth)
+
+
+# -- the model --------------------------------------------------------------------------------
+def is_built(cache: Path, size: str) -> bool:
+    """Whether ``size``'s random-weight model is complete in ``cache``."""
+    return (cache / folder_name(size) / "built.json").is_file()
+
+
+def ensure_model(cache: Path, size: str, plan: Needs, say: Any) -> Path:
+    """The random full-size model, built once (into a temp folder, renamed when complete).
+
+    The model is built in memory once and saved from there (``build_blenderbot``); the free
+    disk space is checked again just before, as earlier sizes of this run took some.
+    """
+    name = folder_name(size)
+    folder = cache / name
+    if is_built(cache, size):
+        return folder
     cache.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}.partial-", dir=cache))
+    free = shutil.disk_usage(cache).free
+    if plan.disk_bytes > free:
+        raise SystemExit(
+            f"Not enough disk space in {cache} to build {SIZES[size]}: it needs about "
+            f"{plan.disk_bytes / 1e9:.1f} GB and {free / 1e9:.1f} GB is free."
+        )
+    say(f"Building a random-weight {SIZES[size]} with its published config (once)…")
+    partial = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=cache))
     try:
-        build_blenderbot(partial, weights="bin", full_size=True)
+        # In a child process: this one then never holds the model (11 GB for the 3B), and the
+        # children it starts later do not inherit that peak in their ``ru_maxrss``.
+        build = "from pathlib import Path; from random_models import build_blenderbot as b; "
+        build += f"b(Path({str(partial)!r}), weights='bin', published={SIZES[size]!r})"
+        done = subprocess.run([sys.executable, "-c", build], cwd=REPO, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"Building {SIZES[size]} failed (exit status {done.returncode}).")
         (partial / "built.json").write_text(json.dumps({"built": time.time()}), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(partial, folder)
@@ -122,14 +232,24 @@ def ensure_model(cache: Path, say: Any) -> Path:
     return folder
 
 
-def model_folder(cache: Path) -> ModelFolder:
-    return resolve(str(cache / MODEL_NAME))
+def model_folder(cache: Path, size: str) -> ModelFolder:
+    return resolve(str(cache / folder_name(size)))
+
+
+def saved_report(cache: Path, size: str) -> dict[str, Any] | None:
+    """The report ``size`` left in ``cache`` last time, if any."""
+    try:
+        report: dict[str, Any] = json.loads((cache / f"report-{size}.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report
 
 
 # -- child processes ------------------------------------------------------------------------------
-def child(args: argparse.Namespace, kind: str) -> dict[str, Any]:
+def child(args: argparse.Namespace, size: str, kind: str) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench", "--child", kind, "--cache", str(args.cache)]
-    return run_for_json([*command, "--threads", str(args.threads)], f"The {kind} benchmark")
+    command += ["--model", size, "--threads", str(args.threads)]
+    return run_for_json(command, f"The {kind} benchmark")
 
 
 def run_for_json(command: list[str], what: str) -> dict[str, Any]:
@@ -152,7 +272,7 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     from core.engines.int8_engine import Int8Engine
     from core.engines.int8_format import is_complete
 
-    folder = model_folder(args.cache)
+    folder = model_folder(args.cache, args.model[0])
     data_dir = args.cache / "data"
     if args.child == "convert":
         # The first conversion goes where the app would keep it; later runs time a fresh one.
@@ -220,12 +340,12 @@ def timed_reply(engine: Engine, settings: GenerationSettings) -> dict[str, Any]:
     }
 
 
-def compare_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
-    """Load the engines in this process, then time them in alternation."""
+def compare_engines(args: argparse.Namespace, size: str, say: Any) -> dict[str, Any]:
+    """Load the engines in this process, then time them in alternation (and let them go)."""
     from core.engines.int8_engine import Int8Engine
     from core.engines.transformers_engine import TransformersEngine
 
-    folder = model_folder(args.cache)
+    folder = model_folder(args.cache, size)
     data_dir = args.cache / "data"
     engines: dict[str, Engine] = {"transformers": TransformersEngine(folder, args.threads)}
     engines["fast_int8"] = Int8Engine(folder, data_dir, args.threads)
@@ -262,6 +382,7 @@ def _ignore(delta: str) -> None:
 # -- the report ------------------------------------------------------------------------------------
 def build_report(
     args: argparse.Namespace,
+    size: str,
     results: dict[str, Any],
     conversion: dict[str, Any],
     app: dict[str, Any],
@@ -281,7 +402,18 @@ def build_report(
     # the last one, whose </s> is forced, so the floor is slightly generous to it.
     step_bytes = decoder_step_bytes(results["config"], 1.0)
     floor_s = greedy_steps * step_bytes / (bandwidth * 1e9)
+    parameters = count_parameters(results["config"])
     report: dict[str, Any] = {
+        "model": size,
+        "model_name": SIZES[size],
+        "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "run_started_at": args.run_started_at,
+        "weights": {
+            "parameters": parameters.total,
+            "float32_parameters": parameters.float32,
+            "int8_bytes": parameters.int8_bytes,
+            "float32_bytes": parameters.float32_bytes,
+        },
         "speedup_beam10": median["beam10"][reference] / median["beam10"][fast],
         "speedup_greedy": median["greedy"][reference] / median["greedy"][fast],
         "first_token_s": median["first_token"][fast],
@@ -294,6 +426,8 @@ def build_report(
             "fast_int8_with_conversion": conversion["load_s"],
             "fast_int8_reusing_conversion": app["load_s"],
         },
+        # The conversion's own time: a fresh load converting first, less one reusing it.
+        "conversion_s": max(0.0, conversion["load_s"] - app["load_s"]),
         "median_s": median,
         "best_s": best,
         "speedup_beam10_best": best["beam10"][reference] / best["beam10"][fast],
@@ -306,6 +440,7 @@ def build_report(
             "bandwidth_source": "measured (numpy sums)",
             "documented_bandwidth_gbs": DOCUMENTED_BANDWIDTH_GBS,
             "int8_greedy_floor_at_documented_s": floor_s * bandwidth / DOCUMENTED_BANDWIDTH_GBS,
+            "float32_greedy_floor_s": floor_s * 4,
             "weights_read_per_step_mb": step_bytes / 1e6,
             "decoding_steps": greedy_steps,
         },
@@ -318,17 +453,50 @@ def build_report(
         "cpu_count": os.cpu_count(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
     }
-    report["targets"] = {
-        key: {
-            "value": report[key],
-            "target": f"{op} {limit:g}",
-            "met": report[key] >= limit
-            if op == ">="
-            else (report[key] <= limit if op == "<=" else report[key] < limit),
-        }
-        for key, (op, limit) in TARGETS.items()
-    }
     return report
+
+
+def targets_for(size: str, growth_known: bool) -> dict[str, tuple[str, float]]:
+    """The targets of ``size``: ``TARGETS`` with its peak memory target, and for sizes other
+    than the 400m measured against one, ``GROWTH_TARGETS``."""
+    targets = {**TARGETS, "peak_rss_mb": ("<", PEAK_RSS_TARGET_MB[size])}
+    if size != REFERENCE_SIZE and growth_known:
+        targets.update(GROWTH_TARGETS)
+    return targets
+
+
+def target_value(report: dict[str, Any], key: str) -> float:
+    value = report["growth_vs_400m"][key] if key in GROWTH_TARGETS else report[key]
+    return float(value)
+
+
+def check_targets(
+    report: dict[str, Any], targets: dict[str, tuple[str, float]]
+) -> dict[str, dict[str, Any]]:
+    """Each target with its value and whether it is met."""
+    checked = {}
+    for key, (op, limit) in targets.items():
+        value = target_value(report, key)
+        met = value >= limit if op == ">=" else (value <= limit if op == "<=" else value < limit)
+        checked[key] = {"value": value, "target": f"{op} {limit:g}", "met": met}
+    return checked
+
+
+def growth(report: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    """How the fast engine's reply time grew from ``reference`` (the 400m's report) to
+    ``report``'s size, against how its int8 weight bytes grew: below 1, the time grew less."""
+    weights = report["weights"]["int8_bytes"] / reference["weights"]["int8_bytes"]
+    result: dict[str, Any] = {
+        "weight_bytes_ratio": weights,
+        "reference_measured_at": reference["measured_at"],
+        "same_run": reference.get("run_started_at") == report["run_started_at"],
+    }
+    for kind in ("beam10", "greedy"):
+        for engine in ("fast_int8", "transformers"):
+            ratio = report["median_s"][kind][engine] / reference["median_s"][kind][engine]
+            result[f"{kind}_time_ratio_{engine}"] = ratio
+        result[f"{kind}_growth_vs_weights"] = result[f"{kind}_time_ratio_fast_int8"] / weights
+    return result
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -336,7 +504,8 @@ def format_table(report: dict[str, Any]) -> str:
     engines = list(median["beam10"])
     width = 22
     lines = [
-        f"Confab benchmark: BlenderBot 400M-distill shape, random weights; "
+        f"Confab benchmark: {report['model_name']} shape "
+        f"({report['weights']['parameters'] / 1e6:,.0f} M parameters), random weights; "
         f"input {report['input_tokens']} tokens; {report['threads']} threads; "
         f"median of {report['repeats']}",
         "",
@@ -363,21 +532,36 @@ def format_table(report: dict[str, Any]) -> str:
     lines += [
         "",
         f"fast int8 load in a fresh process: {load['fast_int8_reusing_conversion']:.2f} s "
-        f"reusing the conversion, {load['fast_int8_with_conversion']:.2f} s converting first",
+        f"reusing the conversion, {load['fast_int8_with_conversion']:.2f} s converting first "
+        f"(the conversion: {report['conversion_s']:.2f} s; its process peaked at "
+        f"{report['conversion_process']['peak_rss_mb']:.0f} MB)",
         f"int8 bandwidth floor, greedy: {floor['weights_read_per_step_mb']:.0f} MB per step x "
         f"{floor['decoding_steps']} steps at {floor['bandwidth_gbs']:.1f} GB/s (measured) = "
         f"{floor['int8_greedy_floor_s']:.3f} s; "
         f"greedy is {report['greedy_vs_floor']:.2f}x the floor "
         f"(best run {report['greedy_vs_floor_best']:.2f}x; at the documented "
         f"{floor['documented_bandwidth_gbs']:.0f} GB/s the floor is "
-        f"{floor['int8_greedy_floor_at_documented_s']:.3f} s)",
+        f"{floor['int8_greedy_floor_at_documented_s']:.3f} s; the float32 floor is "
+        f"{floor['float32_greedy_floor_s']:.3f} s)",
         f"peak RSS: {report['peak_rss_mb']:.0f} MB, the larger of the app's --self-test "
         f"(window, default reply: {app_test['peak_rss_mb']:.0f} MB) and a process with only "
         f"the fast engine (both replies above: {process['peak_rss_mb']:.0f} MB); the one-time "
         f"conversion process: {report['conversion_process']['peak_rss_mb']:.0f} MB",
-        "",
-        "targets:",
     ]
+    growth_report = report.get("growth_vs_400m")
+    if growth_report is not None:
+        when = "this run" if growth_report["same_run"] else growth_report["reference_measured_at"]
+        lines.append(
+            f"growth from the 400m ({when}): int8 weight bytes x"
+            f"{growth_report['weight_bytes_ratio']:.2f}; fast int8 reply time beam 10 "
+            f"x{growth_report['beam10_time_ratio_fast_int8']:.2f}, greedy "
+            f"x{growth_report['greedy_time_ratio_fast_int8']:.2f} (transformers fp32: "
+            f"x{growth_report['beam10_time_ratio_transformers']:.2f}, "
+            f"x{growth_report['greedy_time_ratio_transformers']:.2f}); time growth / weight "
+            f"growth: beam 10 {growth_report['beam10_growth_vs_weights']:.2f}, greedy "
+            f"{growth_report['greedy_growth_vs_weights']:.2f}"
+        )
+    lines += ["", "targets:"]
     for key, target in report["targets"].items():
         mark = "met" if target["met"] else "MISSED"
         lines.append(f"  {key:<27} {target['value']:>9.3f}  (target {target['target']}): {mark}")

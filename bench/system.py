@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 DOCUMENTED_BANDWIDTH_GBS = 20.0  # PERFORMANCE.md: ~21 GB/s measured on the project's machine
@@ -46,7 +47,17 @@ def decoder_step_bytes(config: dict[str, Any], bytes_per_weight: float) -> float
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB."""
+    """This process's peak resident memory so far, in MB.
+
+    On Linux this is VmHWM, the peak of this program alone: ``ru_maxrss`` keeps, across the
+    exec that started it, the peak of the process it was forked (or vfork'ed, as Python's
+    subprocess does) from, so a child of a benchmark that had built a 6 GB model reported 6 GB.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text(encoding="ascii", errors="replace").splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) / 2**10  # kB
     if sys.platform == "win32":
         import psutil
 

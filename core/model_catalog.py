@@ -5,6 +5,8 @@ Nothing here touches the network or imports Qt:
 - ``FAMILY``: the four BlenderBot checkpoints with their download size, parameter count,
   license and a one-line description (numbers in ``_FAMILY_TABLE``, approximate);
 - ``ram_bytes``: the memory a model needs per engine, from a documented formula;
+- ``memory_fits`` / ``memory_shortfalls``: whether that fits in the memory available now
+  (``available_memory_bytes``), so the GUI can warn before loading a model that does not;
 - ``cache_status``: whether a hub model is in the Hugging Face cache (looked up offline);
 - ``int8_conversions``: the int8 conversions Confab made of a model (``int8_format`` naming);
 - ``removal_plan`` / ``remove_model``: what removing a model deletes (Confab's int8
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 EntryKind = Literal["family", "hub", "folder"]
 CacheStatus = Literal["downloaded", "partly downloaded", "not downloaded"]
 RamEngine = Literal["transformers", "fast"]
+RAM_ENGINES: tuple[RamEngine, ...] = ("fast", "transformers")
 
 BLENDERBOT = "BlenderbotForConditionalGeneration"
 BLENDERBOT_SMALL = "BlenderbotSmallForConditionalGeneration"
@@ -53,6 +56,9 @@ MAX_RECENT = 8  # as ``gui.app_settings.MAX_RECENT_MODELS``
 #     activations (the app measured ~490 MB after importing PySide6, torch and transformers).
 # The fast engine's first load converts the model once in a child process, which needs about
 # the transformers figure for that minute.
+# Checked against issue 14's targets for the app's peak RSS with the fast engine: 1B-distill
+# 1.44 G parameters -> 2.04 GB, 3B 2.70 G -> 3.30 GB (targets: under 2.0 and 3.5 GB); the
+# 400M-distill 0.97 GB, where ``python -m bench`` measured the app's peak at 883 MiB (0.93 GB).
 FLOAT32_BYTES = 4
 INT8_BYTES = 1
 RUNTIME_BYTES = 600_000_000
@@ -169,6 +175,53 @@ def ram_bytes(parameters: int, engine: RamEngine, float32_parameters: int = 0) -
     else:
         weights = FLOAT32_BYTES * parameters
     return weights + RUNTIME_BYTES
+
+
+def memory_fits(needed_bytes: int, available_bytes: int) -> bool:
+    """Whether a model needing ``needed_bytes`` fits in ``available_bytes`` of free memory.
+
+    ``available_bytes`` is what the system can give without swapping (psutil's
+    ``virtual_memory().available``); ``needed_bytes`` already counts the runtime, so no
+    further margin is added.
+    """
+    return needed_bytes <= available_bytes
+
+
+def available_memory_bytes() -> int:
+    """The memory available for a new model now, without swapping (psutil)."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def engine_for_memory(entry: CatalogEntry, choice: str) -> RamEngine:
+    """The engine whose memory ``entry`` needs with engine choice ``choice``: "auto" runs
+    BlenderBot models with the fast engine (on the CPU) and others with transformers."""
+    if choice == "transformers" or entry.architecture not in INT8_ARCHITECTURES:
+        return "transformers"
+    return "fast"
+
+
+@dataclass(frozen=True)
+class MemoryShortfall:
+    """A model that needs more memory with ``engine`` than is available."""
+
+    engine: RamEngine
+    needed_bytes: int
+    available_bytes: int
+
+
+def memory_shortfalls(entry: CatalogEntry, available_bytes: int) -> list[MemoryShortfall]:
+    """The engines (fast first) with which ``entry`` does not fit in ``available_bytes``.
+
+    Engines that cannot run it, and models whose size is unknown, are never listed.
+    """
+    shortfalls = []
+    for engine in RAM_ENGINES:
+        needed = entry.ram_bytes(engine)
+        if needed is not None and not memory_fits(needed, available_bytes):
+            shortfalls.append(MemoryShortfall(engine, needed, available_bytes))
+    return shortfalls
 
 
 def family_entry(repo_id: str) -> CatalogEntry | None:

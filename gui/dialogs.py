@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -17,6 +18,13 @@ from PySide6.QtWidgets import (
 
 from core import APP_NAME, __version__
 from core.model_card import ModelCard
+from core.model_catalog import (
+    RamEngine,
+    available_memory_bytes,
+    engine_for_memory,
+    entry_for,
+    memory_fits,
+)
 from core.models import DownloadPlan
 from core.paths import resource_path
 from gui.desktop_links import LocalBrowser
@@ -38,16 +46,38 @@ def human_size(size: int) -> str:
 class ModelMissingDialog(QDialog):
     """Offers the three ways on when the model is not cached: download, choose a folder, quit.
 
-    The dialog's result is one of ``DOWNLOAD``, ``CHOOSE_FOLDER`` or ``QUIT``.
+    The dialog's result is one of ``DOWNLOAD``, ``CHOOSE_FOLDER`` or ``QUIT``. For a model of
+    known size (the BlenderBot family) it shows the memory it needs per engine and warns when
+    it does not fit in ``available_memory`` (bytes; default: psutil's ``available`` now) with
+    the engine ``engine`` ("auto", "fast" or "transformers") will load it with; Download then
+    asks first (issue 14).
     """
 
     DOWNLOAD, CHOOSE_FOLDER, QUIT = 1, 2, 3
 
-    def __init__(self, repo_id: str, offline: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        repo_id: str,
+        offline: bool,
+        parent: QWidget | None = None,
+        engine: str = "auto",
+        available_memory: int | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Model needed"))
         self.plan: DownloadPlan | None = None
         self.repo_id = repo_id
+        self.available_memory = (
+            available_memory_bytes() if available_memory is None else available_memory
+        )
+        entry = entry_for(repo_id)
+        self.memory_engine: RamEngine = engine_for_memory(entry, engine)
+        self.needed_memory = entry.ram_bytes(self.memory_engine)
+        self.memory_label = QLabel(
+            self._memory_text(entry.ram_bytes("fast"), entry.ram_bytes("transformers"))
+        )
+        self.memory_label.setWordWrap(True)
+        self.memory_label.setVisible(bool(self.memory_label.text()))
         self.message = QLabel(
             self.tr(
                 "<p>The model <b>{repo_id}</b> is not on this computer yet.</p>"
@@ -77,7 +107,7 @@ class ModelMissingDialog(QDialog):
         for button in (self.download_button, self.folder_button, self.quit_button):
             button.setAutoDefault(False)
         self.folder_button.setDefault(True)
-        self.download_button.clicked.connect(lambda: self.done(self.DOWNLOAD))
+        self.download_button.clicked.connect(self.download)
         self.folder_button.clicked.connect(lambda: self.done(self.CHOOSE_FOLDER))
         self.quit_button.clicked.connect(lambda: self.done(self.QUIT))
         buttons = QHBoxLayout()
@@ -87,10 +117,67 @@ class ModelMissingDialog(QDialog):
         buttons.addWidget(self.download_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
+        layout.addWidget(self.memory_label)
         layout.addWidget(self.size_label)
         layout.addLayout(buttons)
         self.resize(520, 220)
         self.folder_button.setFocus()
+
+    @property
+    def fits(self) -> bool:
+        """Whether the model fits in the memory available with its engine (True if unknown)."""
+        return self.needed_memory is None or memory_fits(self.needed_memory, self.available_memory)
+
+    def _memory_text(self, fast: int | None, transformers: int | None) -> str:
+        if transformers is None:
+            return ""
+        free = human_size(self.available_memory)
+        if fast is None:
+            text = self.tr("Memory needed: about {size} with Transformers; {free} free.").format(
+                size=human_size(transformers), free=free
+            )
+        else:
+            text = self.tr(
+                "Memory needed: about {fast} with the fast engine, {size} with Transformers; "
+                "{free} free."
+            ).format(fast=human_size(fast), size=human_size(transformers), free=free)
+        if not self.fits:
+            text += " " + self.tr(
+                "⚠ It does not fit with the engine chosen ({engine}): it would make this "
+                "computer very slow, or the system may close Confab."
+            ).format(engine=self._engine_name())
+        return text
+
+    def _engine_name(self) -> str:
+        if self.memory_engine == "fast":
+            return self.tr("the fast engine")
+        return self.tr("Transformers")
+
+    def download(self) -> None:
+        """Download, after asking first when the model does not fit in memory."""
+        if not self.fits and self.needed_memory is not None:
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                self.tr("Not enough memory"),
+                self.tr(
+                    "{name} needs about {size} of memory with {engine}, and {free} is free "
+                    "now.\n\nDownload it anyway?"
+                ).format(
+                    name=self.repo_id,
+                    size=human_size(self.needed_memory),
+                    engine=self._engine_name(),
+                    free=human_size(self.available_memory),
+                ),
+                QMessageBox.StandardButton.Cancel,
+                self,
+            )
+            box.setObjectName("memory-fit-confirmation")
+            anyway = box.addButton(self.tr("Download Anyway"), QMessageBox.ButtonRole.AcceptRole)
+            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+            box.exec()
+            if box.clickedButton() is not anyway:
+                return
+        self.done(self.DOWNLOAD)
 
     def set_plan(self, plan: DownloadPlan) -> None:
         """Show the download size and allow the download."""

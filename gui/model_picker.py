@@ -5,7 +5,12 @@
 - ``data_dir``: Confab's data folder (its int8 conversions are in ``<data_dir>/models``);
 - ``recent``: the recent models, newest first (``AppSettings.recent_models``);
 - ``current_reference``: the model in use (it cannot be removed while in use);
-- ``parent``: the window it belongs to.
+- ``parent``: the window it belongs to;
+- ``engine``: the engine choice the model will load with ("auto", "fast", "transformers"),
+  for the memory check;
+- ``available_memory``: the memory free for a model, in bytes (default: psutil's
+  ``virtual_memory().available`` when the picker opens; read from ``picker.available_memory``
+  whenever the lists are filled, so a test can set it).
 
 After ``exec()`` returns ``QDialog.DialogCode.Accepted``, ``picker.reference`` is the chosen hub
 id or folder path, to load with ``MainWindow.start_loading(picker.reference)``; a model not on
@@ -15,7 +20,9 @@ store it back with ``AppSettings.recent_models = picker.recent`` whatever the re
 ``picker.removed`` lists what each Remove deleted (``core.model_catalog.Removal``).
 
 The dialog lists the BlenderBot family (download size, memory per engine, license, whether
-it is downloaded), the recent models, a line for any hub id and a "Choose Folder…" button.
+it is downloaded, and a warning line for each engine with which a model does not fit in the
+memory available), the recent models, a line for any hub id and a "Choose Folder…" button.
+Using a model that does not fit with the engine it will load with asks first (issue 14).
 Use accepts the selection (Enter does too; the family list has the focus first); Remove
 deletes a downloaded or converted model after a confirmation naming what it deletes and its
 size (a local folder is only forgotten, never deleted); Cancel closes.
@@ -47,11 +54,16 @@ from core import APP_NAME
 from core.model_catalog import (
     FAMILY,
     CatalogEntry,
+    MemoryShortfall,
+    RamEngine,
     Removal,
+    available_memory_bytes,
     cache_status,
+    engine_for_memory,
     entry_for,
     forget_recent,
     hub_id_problem,
+    memory_shortfalls,
     recent_entries,
     removal_plan,
     remove_model,
@@ -82,6 +94,30 @@ def _ram_text(entry: CatalogEntry) -> str:
     ).format(memory=text)
 
 
+def _engine_name(engine: RamEngine) -> str:
+    if engine == "fast":
+        return QCoreApplication.translate("ModelPicker", "the fast engine")
+    return QCoreApplication.translate("ModelPicker", "Transformers")
+
+
+def shortfall_text(shortfalls: Sequence[MemoryShortfall]) -> str:
+    """The warning line for ``shortfalls``, such as "⚠ Needs about 11.4 GB with Transformers;
+    8.2 GB free." ("" when nothing is short)."""
+    if not shortfalls:
+        return ""
+    free = human_size(shortfalls[0].available_bytes)
+    needs = [(human_size(s.needed_bytes), _engine_name(s.engine)) for s in shortfalls]
+    if len(needs) == 1:
+        return QCoreApplication.translate(
+            "ModelPicker", "⚠ Needs about {size} with {engine}; {free} free."
+        ).format(size=needs[0][0], engine=needs[0][1], free=free)
+    return QCoreApplication.translate(
+        "ModelPicker", "⚠ Needs about {size} with {engine} and {size2} with {engine2}; {free} free."
+    ).format(
+        size=needs[0][0], engine=needs[0][1], size2=needs[1][0], engine2=needs[1][1], free=free
+    )
+
+
 class ModelPicker(QDialog):
     """Choose the model to chat with; remove downloaded ones (see the module docstring)."""
 
@@ -94,9 +130,15 @@ class ModelPicker(QDialog):
         servers: Sequence[ServerConfig] = (),
         edit_server: Callable[[ServerConfig | None], ServerConfig | None] | None = None,
         forget_server: Callable[[str], None] | None = None,
+        engine: str = "auto",
+        available_memory: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Choose a model"))
+        self.engine = engine
+        self.available_memory = (
+            available_memory_bytes() if available_memory is None else available_memory
+        )
         self.data_dir = data_dir
         self.recent: list[str] = list(recent)
         self.current_reference = current_reference
@@ -243,6 +285,9 @@ class ModelPicker(QDialog):
             facts.append(entry.license)
         if facts:
             lines.append(" · ".join(facts))
+        warning = shortfall_text(memory_shortfalls(entry, self.available_memory))
+        if warning:
+            lines.append(warning)
         item = QListWidgetItem("\n".join(lines))
         item.setData(REFERENCE_ROLE, entry.reference)
         item.setToolTip(entry.reference)
@@ -414,8 +459,45 @@ class ModelPicker(QDialog):
                 return
         if is_local_reference(reference) and not self._folder_ok(reference):
             return
+        if not self._memory_ok(entry_for(reference)):
+            return
         self.reference = reference
         self.accept()
+
+    def _memory_ok(self, entry: CatalogEntry) -> bool:
+        """True if ``entry`` fits in the memory available with the engine it will load with,
+        or the user chose to load it anyway."""
+        engine = engine_for_memory(entry, self.engine)
+        short = [s for s in memory_shortfalls(entry, self.available_memory) if s.engine == engine]
+        if not short:
+            return True
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Not enough memory"),
+            self.tr(
+                "{name} needs about {size} of memory with {engine}, and {free} is free now."
+                "\n\nLoading it may make this computer very slow, or the system may close "
+                "Confab. Close other programs first, or choose a smaller model."
+                "\n\nLoad it anyway?"
+            ).format(
+                name=entry.name,
+                size=human_size(short[0].needed_bytes),
+                engine=_engine_name(engine),
+                free=human_size(short[0].available_bytes),
+            ),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("memory-fit-confirmation")
+        anyway = box.addButton(self.tr("Load Anyway"), QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is anyway:
+            return True
+        self.message.setText(
+            self.tr("{name} was not chosen: not enough memory.").format(name=entry.name)
+        )
+        return False
 
     def _folder_ok(self, folder: str) -> bool:
         try:

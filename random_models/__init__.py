@@ -3,6 +3,18 @@
 Shared by the tests and the benchmark (neither depends on the other's package).
 """
 
-from random_models.factory import REAL_CONFIG_DIR, build_blenderbot, install_in_hub_cache
+from random_models.factory import (
+    PUBLISHED,
+    REAL_CONFIG_DIR,
+    build_blenderbot,
+    install_in_hub_cache,
+    published_config,
+)
 
-__all__ = ["REAL_CONFIG_DIR", "build_blenderbot", "install_in_hub_cache"]
+__all__ = [
+    "PUBLISHED",
+    "REAL_CONFIG_DIR",
+    "build_blenderbot",
+    "install_in_hub_cache",
+    "published_config",
+]

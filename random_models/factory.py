@@ -3,8 +3,9 @@
 The hub cannot be reached from the project's machines, so tests build tiny models with the
 same files as ``facebook/blenderbot-400M-distill`` (config, generation config, a byte-level
 BPE tokenizer as ``vocab.json`` + ``merges.txt``, pickle or safetensors weights) and load them
-through the app's real loading code. ``full_size=True`` uses the published config (kept in
-``configs/`` beside this module) for benchmarks. The benchmark and the tests both build
+through the app's real loading code. ``published=`` names a published config kept in
+``configs/`` beside this module (the 400M-distill, 1B-distill and 3B shapes; ``full_size=True``
+is the 400M-distill) for benchmarks. The benchmark and the tests both build
 models here, so this lives outside both.
 """
 
@@ -17,6 +18,9 @@ from typing import Any, Literal
 
 CONFIGS_DIR = Path(__file__).resolve().parent / "configs"
 REAL_CONFIG_DIR = CONFIGS_DIR / "blenderbot-400M-distill"
+# The published configs in ``configs/``: the 1B-distill and 3B files are the 400M-distill's
+# with the shape fields of the published ones (d_model, layers, feed-forward; issue 14).
+PUBLISHED = ("blenderbot-400M-distill", "blenderbot-1B-distill", "blenderbot-3B")
 
 CORPUS = [
     "Hello there, how are you doing today? I am doing well, thank you for asking.",
@@ -71,6 +75,15 @@ def write_tokenizer(folder: Path, vocab_size: int) -> None:
     )
 
 
+def published_config(name: str) -> dict[str, Any]:
+    """The published config ``name`` (one of ``PUBLISHED``), without its ``_name_or_path``."""
+    if name not in PUBLISHED:
+        raise ValueError(f"No published config {name!r}; there are {', '.join(PUBLISHED)}.")
+    config: dict[str, Any] = json.loads((CONFIGS_DIR / name / "config.json").read_text("utf-8"))
+    config.pop("_name_or_path", None)
+    return config
+
+
 def tiny_config(**overrides: Any) -> dict[str, Any]:
     """A BlenderBot config with the real model's structure at a tiny width."""
     config: dict[str, Any] = json.loads((REAL_CONFIG_DIR / "config.json").read_text("utf-8"))
@@ -94,16 +107,23 @@ def build_blenderbot(
     weights: Literal["bin", "safetensors"] = "bin",
     full_size: bool = False,
     seed: int = 0,
+    published: str | None = None,
     **config_overrides: Any,
 ) -> Path:
-    """Write a random-weight BlenderBot to ``folder`` (created) and return it."""
+    """Write a random-weight BlenderBot to ``folder`` (created) and return it.
+
+    ``published``: the name of a config in ``PUBLISHED`` to build at its real size
+    (``full_size=True`` means the 400M-distill's); otherwise a tiny model. The model is in
+    memory once: its weights are saved as they are, never copied (the 3B's are 11 GB).
+    """
     import torch
     from transformers import BlenderbotConfig, BlenderbotForConditionalGeneration
 
     folder.mkdir(parents=True, exist_ok=True)
-    if full_size:
-        config_dict = json.loads((REAL_CONFIG_DIR / "config.json").read_text(encoding="utf-8"))
-        config_dict.pop("_name_or_path", None)
+    if full_size and published is None:
+        published = REAL_CONFIG_DIR.name
+    if published is not None:
+        config_dict = published_config(published)
         config_dict.update(config_overrides)
     else:
         config_dict = tiny_config(**config_overrides)
@@ -111,7 +131,7 @@ def build_blenderbot(
     torch.manual_seed(seed)
     config = BlenderbotConfig(**config_dict)
     model = BlenderbotForConditionalGeneration(config).eval()
-    if not full_size:
+    if published is None:
         # Larger logits than the default init, so greedy decoding picks clear winners and
         # different engines agree token for token despite float rounding.
         with torch.no_grad():
@@ -121,6 +141,7 @@ def build_blenderbot(
         json.dumps(GENERATION_CONFIG, indent=2), encoding="utf-8"
     )
     if weights == "bin":
+        # ``contiguous`` returns a contiguous tensor itself, so this holds no second copy.
         state = {k: v.contiguous() for k, v in model.state_dict().items()}
         torch.save(state, folder / "pytorch_model.bin")
     else:

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from bench.run import MODEL_NAME, TARGETS, main
+from bench.run import GROWTH_TARGETS, MODEL_NAME, TARGETS, main, model_sizes, space_problem
+from bench.sizes import Needs, Parameters, folder_name
 from bench.system import decoder_step_bytes
-from random_models import REAL_CONFIG_DIR
+from random_models import REAL_CONFIG_DIR, build_blenderbot
+
+
+def use_model(model: Path, cache: Path, size: str) -> None:
+    """Put ``model`` in ``cache`` as the benchmark's built model of ``size``."""
+    shutil.copytree(model, cache / folder_name(size))
+    (cache / folder_name(size) / "built.json").write_text("{}", encoding="utf-8")
 
 
 def test_the_benchmark_prints_its_report(
     tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.copytree(tiny_model, tmp_path / MODEL_NAME)
-    (tmp_path / MODEL_NAME / "built.json").write_text("{}", encoding="utf-8")
+    assert folder_name("400m") == MODEL_NAME
+    use_model(tiny_model, tmp_path, "400m")
 
     assert main(["--json", "--repeats", "1", "--threads", "1", "--cache", str(tmp_path)]) == 0
     captured = capsys.readouterr()
@@ -29,7 +37,68 @@ def test_the_benchmark_prints_its_report(
     assert report["reply_tokens"]["greedy_tokens_fast_int8"] > 0
     assert report["load_s"]["fast_int8_with_conversion"] > 0
     assert report["fast_only_process"]["app_self_test"]["engine"] == "int8"  # the real app
+    assert report["model"] == "400m" and report["weights"]["parameters"] > 0
+    assert report["conversion_s"] >= 0 and report["conversion_process"]["peak_rss_mb"] > 0
+    assert report["floor"]["float32_greedy_floor_s"] > report["floor"]["int8_greedy_floor_s"]
+    assert "growth_vs_400m" not in report
+    assert json.loads((tmp_path / "report-400m.json").read_text("utf-8")) == report
     assert "targets:" in captured.err  # the table, for people
+
+
+def test_a_larger_size_reports_its_growth_against_the_400m_of_the_same_run(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tiny models stand in for both sizes (never a real 1B in tests); the "1b" one is wider."""
+    cache = tmp_path / "cache"
+    use_model(tiny_model, cache, "400m")
+    wider = build_blenderbot(
+        tmp_path / "wider", d_model=64, encoder_ffn_dim=128, decoder_ffn_dim=128
+    )
+    use_model(wider, cache, "1b")
+
+    arguments = ["--json", "--repeats", "1", "--threads", "1", "--cache", str(cache)]
+    assert main([*arguments, "--model", "400m,1b"]) == 0
+    reports = json.loads(capsys.readouterr().out)["models"]
+    assert list(reports) == ["400m", "1b"]
+    small, large = reports["400m"], reports["1b"]
+    assert large["model_name"] == "blenderbot-1B-distill"
+    growth = large["growth_vs_400m"]
+    assert growth["same_run"] is True
+    weights = large["weights"]["int8_bytes"] / small["weights"]["int8_bytes"]
+    assert weights > 1 and growth["weight_bytes_ratio"] == pytest.approx(weights)
+    beam = large["median_s"]["beam10"]["fast_int8"] / small["median_s"]["beam10"]["fast_int8"]
+    assert growth["beam10_growth_vs_weights"] == pytest.approx(beam / weights)
+    assert set(large["targets"]) == set(TARGETS) | set(GROWTH_TARGETS)
+    assert large["targets"]["peak_rss_mb"]["target"] == f"< {2.0e9 / 2**20:g}"  # issue 14
+    assert set(small["targets"]) == set(TARGETS)
+
+
+def test_the_model_option_takes_the_three_sizes() -> None:
+    assert model_sizes("1b") == ["1b"]
+    assert model_sizes("400M, 3b,400m") == ["400m", "3b"]
+    for bad in ("7b", "", "1b,huge"):
+        with pytest.raises(argparse.ArgumentTypeError, match="choose from 400m, 1b, 3b"):
+            model_sizes(bad)
+
+
+def test_a_dry_run_shows_what_the_3b_needs_and_builds_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--model", "3b", "--dry-run", "--cache", str(tmp_path / "cache")])
+    out = capsys.readouterr().out
+    assert "blenderbot-3B: 2,696 M parameters (10.8 GB in float32, 2.7 GB in int8)" in out
+    assert "to build it and convert it" in out
+    assert (code == 0) == ("There is enough disk space" in out)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_too_little_disk_space_is_said_before_anything_is_written() -> None:
+    parameters = Parameters(total=2_696_268_800, float32=1_899_520)
+    plan = Needs("3b", parameters, True, 15 * 10**9, 9 * 10**9, 15 * 10**9, 20 * 10**9)
+    assert not plan.disk_ok and "Free 6.0 GB more on that disk" in plan.describe()
+    problem = space_problem([plan])
+    assert "needs about 15.0 GB and 9.0 GB is free" in problem and "nothing was written" in problem
+    assert space_problem([Needs("3b", parameters, True, 1, 2, 3, 4)]) == ""
 
 
 def test_a_decoding_step_reads_286_million_weights() -> None:

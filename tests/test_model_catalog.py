@@ -34,8 +34,7 @@ from core.model_catalog import (
     remove_model,
 )
 from core.models import check_folder, resolve
-from random_models import install_in_hub_cache
-from random_models.factory import REAL_CONFIG_DIR
+from random_models import install_in_hub_cache, published_config
 from tests.conftest import NetworkGuard
 
 TARGET = "facebook/blenderbot-400M-distill"
@@ -150,11 +149,21 @@ def test_download_sizes_are_the_weight_files_a_download_fetches() -> None:
     assert distill.download_bytes == pytest.approx(2 * distill.parameters, rel=0.02)
 
 
-def test_the_400m_parameter_counts_are_those_of_its_published_config() -> None:
+@pytest.mark.parametrize(
+    ("repo_id", "config_name"),
+    [
+        (TARGET, "blenderbot-400M-distill"),
+        ("facebook/blenderbot-1B-distill", "blenderbot-1B-distill"),
+        ("facebook/blenderbot-3B", "blenderbot-3B"),
+    ],
+)
+def test_the_parameter_counts_are_those_of_the_published_configs(
+    repo_id: str, config_name: str
+) -> None:
     import torch
     from transformers import BlenderbotConfig, BlenderbotForConditionalGeneration
 
-    config = json.loads((REAL_CONFIG_DIR / "config.json").read_text(encoding="utf-8"))
+    config = published_config(config_name)
     with torch.device("meta"):
         model = BlenderbotForConditionalGeneration(BlenderbotConfig(**config))
     total = sum(p.numel() for p in model.parameters())
@@ -163,7 +172,7 @@ def test_the_400m_parameter_counts_are_those_of_its_published_config() -> None:
         for m in model.modules()
         if isinstance(m, torch.nn.Linear) and m is not model.lm_head  # lm_head: tied to shared
     )
-    entry = family_entry(TARGET)
+    entry = family_entry(repo_id)
     assert entry is not None
     assert entry.parameters == total
     assert entry.float32_parameters == total - int8

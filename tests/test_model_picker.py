@@ -55,10 +55,21 @@ def model_folder(tiny_model: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(tiny_model, tmp_path / "my model"))
 
 
+GB = 1_000_000_000
+PLENTY = 64 * GB  # memory "available" unless a test says otherwise: every model fits
+
+
 def make_picker(
-    qtbot: Any, machine: Machine, recent: list[str] | None = None, current: str = ""
+    qtbot: Any,
+    machine: Machine,
+    recent: list[str] | None = None,
+    current: str = "",
+    engine: str = "auto",
+    available: int = PLENTY,
 ) -> ModelPicker:
-    picker = ModelPicker(machine.data, recent or [], current)
+    picker = ModelPicker(
+        machine.data, recent or [], current, engine=engine, available_memory=available
+    )
     qtbot.addWidget(picker)
     return picker
 
@@ -238,6 +249,50 @@ def test_choose_folder_names_a_folder_without_a_model(
     assert seen
     assert "no config.json" in picker.message.text()
     assert picker.reference == "" and picker.isVisible()
+
+
+# -- memory fit (issue 14) -------------------------------------------------------------------
+def test_a_model_that_does_not_fit_is_marked_with_what_it_needs_and_what_is_free(
+    qtbot: Any, machine: Machine
+) -> None:
+    picker = make_picker(qtbot, machine, available=int(8.2 * GB))
+    assert "⚠ Needs about 11.4 GB with Transformers; 8.2 GB free." in item_text(picker, BIGGEST)
+    assert "⚠" not in item_text(picker, TARGET)
+    tight = make_picker(qtbot, machine, available=3 * GB)
+    both = "⚠ Needs about 3.3 GB with the fast engine and 11.4 GB with Transformers; 3.0 GB free."
+    assert both in item_text(tight, BIGGEST)
+    assert "⚠" not in item_text(make_picker(qtbot, machine), BIGGEST)
+
+
+@pytest.mark.parametrize(("answer", "chosen"), [("Cancel", ""), ("Load Anyway", BIGGEST)])
+def test_using_a_model_that_does_not_fit_asks_first(
+    qtbot: Any, machine: Machine, answer: str, chosen: str
+) -> None:
+    picker = make_picker(qtbot, machine, engine="transformers", available=int(8.2 * GB))
+    picker.show()
+    select(picker, BIGGEST)
+    seen = when_shown("memory-fit-confirmation", click(answer))
+    picker.use_button.click()
+    assert len(seen) == 1
+    assert f"{BIGGEST} needs about 11.4 GB of memory with Transformers" in seen[0]
+    assert "8.2 GB is free" in seen[0] and "Load it anyway?" in seen[0]
+    assert picker.reference == chosen
+    assert picker.isVisible() == (not chosen)
+    if not chosen:
+        assert "not enough memory" in picker.message.text()
+
+
+def test_a_model_that_fits_with_the_engine_it_loads_with_is_used_at_once(
+    qtbot: Any, machine: Machine
+) -> None:
+    """The automatic engine runs the 3B in int8 (3.3 GB): 8.2 GB free is enough."""
+    picker = make_picker(qtbot, machine, available=int(8.2 * GB))
+    picker.show()
+    select(picker, BIGGEST)
+    seen = when_shown("memory-fit-confirmation", click("Cancel"))
+    with qtbot.waitSignal(picker.accepted, timeout=5_000):
+        picker.use_button.click()
+    assert seen == [] and picker.reference == BIGGEST
 
 
 # -- removing --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
     <name>AboutDialog</name>
@@ -160,7 +161,7 @@
         <translation>&amp;Duplizieren</translation>
     </message>
     <message>
-        <source>&amp;Delete Chat…</source>
+        <source>Delete &amp;Chat…</source>
         <translation>Chat &amp;löschen…</translation>
     </message>
     <message>
@@ -347,19 +348,19 @@ beschädigt: nicht lesbar</translation>
         <translation>Kreativ (Sampling, fortlaufend)</translation>
     </message>
     <message>
-        <source>Bot &amp;Persona…</source>
+        <source>Bot Person&amp;a…</source>
         <translation>Bot-&amp;Persona…</translation>
     </message>
     <message>
-        <source>Reply &amp;Style</source>
-        <translation>An&amp;twortstil</translation>
+        <source>Reply St&amp;yle</source>
+        <translation>Ant&amp;wortstil</translation>
     </message>
     <message>
-        <source>&amp;Engine</source>
+        <source>E&amp;ngine</source>
         <translation>&amp;Engine</translation>
     </message>
     <message>
-        <source>CPU &amp;Threads…</source>
+        <source>CPU T&amp;hreads…</source>
         <translation>CPU-T&amp;hreads…</translation>
     </message>
     <message>
@@ -382,7 +383,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Warten Sie auf die Antwort oder drücken Sie „Stopp“, bevor Sie etwas rückgängig machen.</translation>
     </message>
     <message>
-        <source>This chat's file is damaged and cannot change.</source>
+        <source>This chat&apos;s file is damaged and cannot change.</source>
         <translation>Die Datei dieses Chats ist beschädigt und kann nicht geändert werden.</translation>
     </message>
     <message>
@@ -520,12 +521,119 @@ beschädigt: nicht lesbar</translation>
         <translation>; die neueste Nachricht ist auf ihren letzten Teil gekürzt</translation>
     </message>
     <message>
-        <source>The bot reads at most %1 tokens of the chat: the model's context holds %2, and %3 of them are kept for its reply. Older turns that do not fit are left out.</source>
+        <source>The bot reads at most %1 tokens of the chat: the model&apos;s context holds %2, and %3 of them are kept for its reply. Older turns that do not fit are left out.</source>
         <translation>Der Bot liest höchstens %1 Tokens des Chats: Der Kontext des Modells fasst %2, davon bleiben %3 für seine Antwort frei. Ältere Beiträge, die nicht hineinpassen, werden weggelassen.</translation>
     </message>
     <message>
-        <source>The bot reads at most %1 tokens of the chat, its model's whole context. Older turns that do not fit are left out.</source>
+        <source>The bot reads at most %1 tokens of the chat, its model&apos;s whole context. Older turns that do not fit are left out.</source>
         <translation>Der Bot liest höchstens %1 Tokens des Chats, den ganzen Kontext seines Modells. Ältere Beiträge, die nicht hineinpassen, werden weggelassen.</translation>
+    </message>
+</context>
+<context>
+    <name>CoreText</name>
+    <message>
+        <source>Reading the tokenizer…</source>
+        <translation>Tokenizer wird gelesen…</translation>
+    </message>
+    <message>
+        <source>Loading the weights…</source>
+        <translation>Gewichte werden geladen…</translation>
+    </message>
+    <message>
+        <source>Moving the weights to {device}…</source>
+        <translation>Gewichte werden nach {device} verschoben…</translation>
+    </message>
+    <message>
+        <source>Copying the weights into memory…</source>
+        <translation>Gewichte werden in den Speicher kopiert…</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Bereit</translation>
+    </message>
+    <message>
+        <source>Starting the inference library…</source>
+        <translation>Die Inferenzbibliothek wird gestartet…</translation>
+    </message>
+    <message>
+        <source>Loading the int8 model…</source>
+        <translation>Das int8-Modell wird geladen…</translation>
+    </message>
+    <message>
+        <source>Preparing the fast engine (once per model): reading the weights…</source>
+        <translation>Die schnelle Engine wird vorbereitet (einmal pro Modell): Gewichte werden gelesen…</translation>
+    </message>
+    <message>
+        <source>Preparing the fast engine: int8 weights ({done} of {total})…</source>
+        <translation>Die schnelle Engine wird vorbereitet: int8-Gewichte ({done} von {total})…</translation>
+    </message>
+    <message>
+        <source>Preparing the fast engine: done</source>
+        <translation>Die schnelle Engine ist vorbereitet</translation>
+    </message>
+    <message>
+        <source>Asking {host} for its models…</source>
+        <translation>{host} wird nach seinen Modellen gefragt…</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CPU (chosen in Preferences)</source>
+        <translation>CPU (in den Einstellungen gewählt)</translation>
+    </message>
+    <message>
+        <source>CPU: no GPU could be used ({error})</source>
+        <translation>CPU: keine GPU nutzbar ({error})</translation>
+    </message>
+    <message>
+        <source>CPU: no CUDA device</source>
+        <translation>CPU: kein CUDA-Gerät</translation>
+    </message>
+    <message>
+        <source>CPU: the int8 engine runs on CPU only ({device} not used)</source>
+        <translation>CPU: die int8-Engine läuft nur auf der CPU ({device} nicht genutzt)</translation>
+    </message>
+    <message>
+        <source>{reason}; transformers engine (the int8 engine runs on CPU only)</source>
+        <translation>{reason}; Transformers-Engine (die int8-Engine läuft nur auf der CPU)</translation>
+    </message>
+    <message>
+        <source>mps asked for but no Apple GPU is available: CPU</source>
+        <translation>mps gewünscht, aber keine Apple-GPU vorhanden: CPU</translation>
+    </message>
+    <message>
+        <source>{device} asked for but only {gpus}: CPU</source>
+        <translation>{device} gewünscht, aber nur {gpus}: CPU</translation>
+    </message>
+    <message>
+        <source>{device} asked for but there is no CUDA device: CPU</source>
+        <translation>{device} gewünscht, aber kein CUDA-Gerät vorhanden: CPU</translation>
+    </message>
+    <message>
+        <source>unknown device &apos;{device}&apos; asked for: CPU</source>
+        <translation>unbekanntes Gerät „{device}“ gewünscht: CPU</translation>
+    </message>
+    <message>
+        <source>Apple GPU (MPS, float16){note}</source>
+        <translation>Apple-GPU (MPS, float16){note}</translation>
+    </message>
+    <message>
+        <source>CUDA {index}: {name} ({dtype}){note}</source>
+        <translation>CUDA {index}: {name} ({dtype}){note}</translation>
+    </message>
+    <message>
+        <source>Automatic (a GPU if there is one, else the CPU)</source>
+        <translation>Automatisch (eine GPU, falls vorhanden, sonst die CPU)</translation>
+    </message>
+    <message>
+        <source>Apple GPU (MPS)</source>
+        <translation>Apple-GPU (MPS)</translation>
+    </message>
+    <message>
+        <source>CUDA {index}: {name}</source>
+        <translation>CUDA {index}: {name}</translation>
     </message>
 </context>
 <context>
@@ -863,7 +971,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Warten Sie auf die Antwort oder klicken Sie auf „Stopp“.</translation>
     </message>
     <message>
-        <source>This chat's file is damaged and cannot change.</source>
+        <source>This chat&apos;s file is damaged and cannot change.</source>
         <translation>Die Datei dieses Chats ist beschädigt und kann nicht geändert werden.</translation>
     </message>
     <message>
@@ -898,7 +1006,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Warten Sie auf die Antwort oder drücken Sie „Stopp“.</translation>
     </message>
     <message>
-        <source>This chat's file is damaged and cannot change.</source>
+        <source>This chat&apos;s file is damaged and cannot change.</source>
         <translation>Die Datei dieses Chats ist beschädigt und kann nicht geändert werden.</translation>
     </message>
     <message>
@@ -946,12 +1054,16 @@ beschädigt: nicht lesbar</translation>
         <translation>Die ausgewählten Nachrichten löschen</translation>
     </message>
     <message>
-        <source>Delete &amp;Turn</source>
-        <translation>&amp;Gesprächsrunde löschen</translation>
+        <source>Copy Chat as Mar&amp;kdown</source>
+        <translation>Chat als &amp;Markdown kopieren</translation>
     </message>
     <message>
         <source>Delete the selected message with the rest of its turn (your message and its reply)</source>
         <translation>Die ausgewählte Nachricht mit dem Rest ihrer Gesprächsrunde löschen (Ihre Nachricht und die Antwort darauf)</translation>
+    </message>
+    <message>
+        <source>De&amp;lete Turn</source>
+        <translation>Runde lö&amp;schen</translation>
     </message>
     <message>
         <source>Message &amp;Info</source>
@@ -960,10 +1072,6 @@ beschädigt: nicht lesbar</translation>
     <message>
         <source>How the selected reply was made</source>
         <translation>Wie die ausgewählte Antwort entstanden ist</translation>
-    </message>
-    <message>
-        <source>Copy Chat as &amp;Markdown</source>
-        <translation>Chat als &amp;Markdown kopieren</translation>
     </message>
     <message>
         <source>Copy the whole chat to the clipboard as Markdown</source>
@@ -986,7 +1094,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Ihre Nachricht wird bearbeitet: Eingabe speichert, Esc bricht ab. Eine neue Antwort folgt; die alte bleibt erhalten.</translation>
     </message>
     <message>
-        <source>Editing the bot's reply: Enter saves, Esc cancels.</source>
+        <source>Editing the bot&apos;s reply: Enter saves, Esc cancels.</source>
         <translation>Die Antwort des Bots wird bearbeitet: Eingabe speichert, Esc bricht ab.</translation>
     </message>
     <message>
@@ -1005,7 +1113,7 @@ beschädigt: nicht lesbar</translation>
 <context>
     <name>MessageList</name>
     <message>
-        <source>The bot can't see above this line</source>
+        <source>The bot can&apos;t see above this line</source>
         <translation>Der Bot sieht nichts oberhalb dieser Linie</translation>
     </message>
     <message>
@@ -1167,7 +1275,7 @@ beschädigt: nicht lesbar</translation>
         <translation>&lt;p&gt;Das Modell &lt;b&gt;{repo_id}&lt;/b&gt; ist noch nicht auf diesem Computer.&lt;/p&gt;&lt;p&gt;Confab kann es einmalig vom Hugging Face Hub in den Standard-Cache von Hugging Face herunterladen (nur die PyTorch-Gewichte und die Tokenizer-Dateien); danach funktioniert es offline. Oder wählen Sie einen Ordner, der bereits ein Modell enthält.&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>Offline mode is on, so nothing will be downloaded. Choose a folder that holds a model (the README's "Other models" shows how to get one without the hub), or start Confab without --offline to download this one.</source>
+        <source>Offline mode is on, so nothing will be downloaded. Choose a folder that holds a model (the README&apos;s &quot;Other models&quot; shows how to get one without the hub), or start Confab without --offline to download this one.</source>
         <translation>Der Offline-Modus ist aktiv, daher wird nichts heruntergeladen. Wählen Sie einen Ordner, der ein Modell enthält (der Abschnitt „Other models“ im README zeigt, wie Sie eines ohne den Hub bekommen), oder starten Sie Confab ohne --offline, um dieses Modell herunterzuladen.</translation>
     </message>
     <message>
@@ -1185,6 +1293,42 @@ beschädigt: nicht lesbar</translation>
     <message>
         <source>Quit</source>
         <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>Memory needed: about {size} with Transformers; {free} free.</source>
+        <translation>Benötigter Arbeitsspeicher: etwa {size} mit Transformers; {free} frei.</translation>
+    </message>
+    <message>
+        <source>Memory needed: about {fast} with the fast engine, {size} with Transformers; {free} free.</source>
+        <translation>Benötigter Arbeitsspeicher: etwa {fast} mit der schnellen Engine, {size} mit Transformers; {free} frei.</translation>
+    </message>
+    <message>
+        <source>⚠ It does not fit with the engine chosen ({engine}): it would make this computer very slow, or the system may close Confab.</source>
+        <translation>⚠ Mit der gewählten Engine ({engine}) passt es nicht in den Speicher: Der Computer würde sehr langsam, oder das System könnte Confab beenden.</translation>
+    </message>
+    <message>
+        <source>the fast engine</source>
+        <translation>der schnellen Engine</translation>
+    </message>
+    <message>
+        <source>Transformers</source>
+        <translation>Transformers</translation>
+    </message>
+    <message>
+        <source>Not enough memory</source>
+        <translation>Nicht genug Arbeitsspeicher</translation>
+    </message>
+    <message>
+        <source>{name} needs about {size} of memory with {engine}, and {free} is free now.
+
+Download it anyway?</source>
+        <translation>{name} braucht mit {engine} etwa {size} Arbeitsspeicher, und jetzt sind {free} frei.
+
+Trotzdem herunterladen?</translation>
+    </message>
+    <message>
+        <source>Download Anyway</source>
+        <translation>Trotzdem herunterladen</translation>
     </message>
     <message>
         <source>Download size: {size} in {count} files.</source>
@@ -1208,6 +1352,22 @@ beschädigt: nicht lesbar</translation>
     <message>
         <source>{memory}; the fast engine does not run it</source>
         <translation>{memory}; die schnelle Engine kann es nicht ausführen</translation>
+    </message>
+    <message>
+        <source>the fast engine</source>
+        <translation>der schnellen Engine</translation>
+    </message>
+    <message>
+        <source>Transformers</source>
+        <translation>Transformers</translation>
+    </message>
+    <message>
+        <source>⚠ Needs about {size} with {engine}; {free} free.</source>
+        <translation>⚠ Braucht etwa {size} mit {engine}; {free} frei.</translation>
+    </message>
+    <message>
+        <source>⚠ Needs about {size} with {engine} and {size2} with {engine2}; {free} free.</source>
+        <translation>⚠ Braucht etwa {size} mit {engine} und {size2} mit {engine2}; {free} frei.</translation>
     </message>
     <message>
         <source>Choose a model</source>
@@ -1314,11 +1474,11 @@ beschädigt: nicht lesbar</translation>
         <translation>das Modell des Servers</translation>
     </message>
     <message>
-        <source>The chat's turns are sent to this server</source>
+        <source>The chat&apos;s turns are sent to this server</source>
         <translation>Die Beiträge des Chats werden an diesen Server gesendet</translation>
     </message>
     <message>
-        <source>The chat's turns go to this server; the chat stays here.</source>
+        <source>The chat&apos;s turns go to this server; the chat stays here.</source>
         <translation>Die Beiträge des Chats gehen an diesen Server; der Chat selbst bleibt hier.</translation>
     </message>
     <message>
@@ -1332,6 +1492,30 @@ beschädigt: nicht lesbar</translation>
     <message>
         <source>The model in use cannot be removed; choose another one first.</source>
         <translation>Das verwendete Modell kann nicht entfernt werden; wählen Sie zuerst ein anderes.</translation>
+    </message>
+    <message>
+        <source>Not enough memory</source>
+        <translation>Nicht genug Arbeitsspeicher</translation>
+    </message>
+    <message>
+        <source>{name} needs about {size} of memory with {engine}, and {free} is free now.
+
+Loading it may make this computer very slow, or the system may close Confab. Close other programs first, or choose a smaller model.
+
+Load it anyway?</source>
+        <translation>{name} braucht mit {engine} etwa {size} Arbeitsspeicher, und jetzt sind {free} frei.
+
+Das Laden kann diesen Computer sehr langsam machen, oder das System könnte Confab beenden. Schließen Sie zuerst andere Programme oder wählen Sie ein kleineres Modell.
+
+Trotzdem laden?</translation>
+    </message>
+    <message>
+        <source>Load Anyway</source>
+        <translation>Trotzdem laden</translation>
+    </message>
+    <message>
+        <source>{name} was not chosen: not enough memory.</source>
+        <translation>{name} wurde nicht gewählt: nicht genug Arbeitsspeicher.</translation>
     </message>
     <message>
         <source>Remove {name} from this computer?</source>
@@ -1350,7 +1534,7 @@ beschädigt: nicht lesbar</translation>
         <translation>• seinen Download im Hugging-Face-Cache, {folder} ({size})</translation>
     </message>
     <message>
-        <source>• Confab's fast-engine conversion, {folder}</source>
+        <source>• Confab&apos;s fast-engine conversion, {folder}</source>
         <translation>• Confabs Umwandlung für die schnelle Engine, {folder}</translation>
     </message>
     <message>
@@ -1496,7 +1680,7 @@ beschädigt: nicht lesbar</translation>
 <context>
     <name>PersonaPanel</name>
     <message>
-        <source>Lines that describe the bot, e.g. "I love dogs." BlenderBot reads each as "your persona: …", as it was trained.</source>
+        <source>Lines that describe the bot, e.g. &quot;I love dogs.&quot; BlenderBot reads each as &quot;your persona: …&quot;, as it was trained.</source>
         <translation>Zeilen, die den Bot beschreiben, z. B. „I love dogs.“ BlenderBot liest jede als „your persona: …“, wie er trainiert wurde.</translation>
     </message>
     <message>
@@ -1823,7 +2007,7 @@ beschädigt: nicht lesbar</translation>
         <translation>{count} Werte vor „OK“ zu korrigieren: {names}.</translation>
     </message>
     <message>
-        <source>A whole number from 1 to {count} (this computer's CPU count).</source>
+        <source>A whole number from 1 to {count} (this computer&apos;s CPU count).</source>
         <translation>Eine ganze Zahl von 1 bis {count} (die Anzahl der CPUs dieses Computers).</translation>
     </message>
     <message>
@@ -1857,20 +2041,20 @@ beschädigt: nicht lesbar</translation>
         <translation>Das Modell ist noch nicht geladen.</translation>
     </message>
     <message>
-        <source>&amp;Regenerate Reply</source>
+        <source>Re&amp;generate Reply</source>
         <translation>Antwort &amp;neu erzeugen</translation>
+    </message>
+    <message>
+        <source>Pre&amp;vious Version of Reply</source>
+        <translation>Vori&amp;ge Version der Antwort</translation>
+    </message>
+    <message>
+        <source>Ne&amp;xt Version of Reply</source>
+        <translation>Nächs&amp;te Version der Antwort</translation>
     </message>
     <message>
         <source>Ask again; the reply shown now is kept as a version (sampled, so it differs)</source>
         <translation>Erneut fragen; die jetzt angezeigte Antwort bleibt als Version erhalten (per Sampling, daher anders)</translation>
-    </message>
-    <message>
-        <source>Previous Version of Reply</source>
-        <translation>Vorherige Version der Antwort</translation>
-    </message>
-    <message>
-        <source>Next Version of Reply</source>
-        <translation>Nächste Version der Antwort</translation>
     </message>
     <message>
         <source>Version {number} of {count}</source>
@@ -1884,8 +2068,8 @@ beschädigt: nicht lesbar</translation>
         <translation>Alle Chats durchsuchen</translation>
     </message>
     <message>
-        <source>Words, or "a phrase in quotes"</source>
-        <translation>Wörter oder "eine Wortgruppe in Anführungszeichen"</translation>
+        <source>Words, or &quot;a phrase in quotes&quot;</source>
+        <translation>Wörter oder &quot;eine Wortgruppe in Anführungszeichen&quot;</translation>
     </message>
     <message>
         <source>Search all chats</source>
@@ -2003,7 +2187,7 @@ beschädigt: nicht lesbar</translation>
         <translation>&amp;Kontextlänge:</translation>
     </message>
     <message>
-        <source>An OpenAI-compatible server (vLLM, llama.cpp's llama-server, Ollama, TGI, LM Studio). The chat's turns are sent to it; the chats stay in files here.</source>
+        <source>An OpenAI-compatible server (vLLM, llama.cpp&apos;s llama-server, Ollama, TGI, LM Studio). The chat&apos;s turns are sent to it; the chats stay in files here.</source>
         <translation>Ein OpenAI-kompatibler Server (vLLM, llama-server von llama.cpp, Ollama, TGI, LM Studio). Die Beiträge des Chats werden an ihn gesendet; die Chats bleiben als Dateien hier.</translation>
     </message>
     <message>
@@ -2027,7 +2211,7 @@ beschädigt: nicht lesbar</translation>
         <translation> Diese Adresse behalten?</translation>
     </message>
     <message>
-        <source>This system has no keyring to keep the API key in. Keep it in Confab's settings file ({path}) in plain text? Anyone who can read that file can use the key. No keeps it only until Confab closes.</source>
+        <source>This system has no keyring to keep the API key in. Keep it in Confab&apos;s settings file ({path}) in plain text? Anyone who can read that file can use the key. No keeps it only until Confab closes.</source>
         <translation>Dieses System hat keinen Schlüsselbund für den API-Schlüssel. Soll er im Klartext in Confabs Einstellungsdatei ({path}) gespeichert werden? Jeder, der diese Datei lesen kann, kann den Schlüssel verwenden. Mit „Nein“ bleibt er nur bis zum Schließen von Confab erhalten.</translation>
     </message>
 </context>
@@ -2102,7 +2286,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Umschalt+Entf</translation>
     </message>
     <message>
-        <source>Open the message's menu</source>
+        <source>Open the message&apos;s menu</source>
         <translation>Menü der Nachricht öffnen</translation>
     </message>
     <message>
@@ -2158,7 +2342,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Tastenkürzel</translation>
     </message>
     <message>
-        <source>Type to filter, e.g. "chat" or "Ctrl"</source>
+        <source>Type to filter, e.g. &quot;chat&quot; or &quot;Ctrl&quot;</source>
         <translation>Zum Filtern tippen, z. B. „Chat“ oder „Strg“</translation>
     </message>
     <message>
@@ -2212,11 +2396,11 @@ beschädigt: nicht lesbar</translation>
 <context>
     <name>ViewOptions</name>
     <message>
-        <source>Replies as &amp;Plain Text</source>
-        <translation>Antworten als &amp;reiner Text</translation>
+        <source>Replies as Plain Te&amp;xt</source>
+        <translation>Antworten als reiner Te&amp;xt</translation>
     </message>
     <message>
-        <source>Show the bot's replies exactly as written, without Markdown formatting</source>
+        <source>Show the bot&apos;s replies exactly as written, without Markdown formatting</source>
         <translation>Die Antworten des Bots genau wie geschrieben anzeigen, ohne Markdown-Formatierung</translation>
     </message>
     <message>
@@ -2236,7 +2420,7 @@ beschädigt: nicht lesbar</translation>
         <translation>&amp;Dunkel</translation>
     </message>
     <message>
-        <source>Follow the desktop's light or dark setting</source>
+        <source>Follow the desktop&apos;s light or dark setting</source>
         <translation>Der hellen oder dunklen Einstellung des Desktops folgen</translation>
     </message>
     <message>
@@ -2331,7 +2515,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Bereit. Schreiben Sie unten eine Nachricht.</translation>
     </message>
     <message>
-        <source>No model is loaded, and none is loading, so the bot cannot answer yet. Choose a model (BlenderBot, any Hugging Face model, or a recent one), or open a folder that already holds one; offline, the README's "Other models" says how to get one. What you write meanwhile is kept and answered once a model is loaded.</source>
+        <source>No model is loaded, and none is loading, so the bot cannot answer yet. Choose a model (BlenderBot, any Hugging Face model, or a recent one), or open a folder that already holds one; offline, the README&apos;s &quot;Other models&quot; says how to get one. What you write meanwhile is kept and answered once a model is loaded.</source>
         <translation>Es ist kein Modell geladen und es wird auch keines geladen, daher kann der Bot noch nicht antworten. Wählen Sie ein Modell (BlenderBot, ein beliebiges Hugging-Face-Modell oder ein zuletzt verwendetes) oder öffnen Sie einen Ordner, der bereits eines enthält; ohne Internetverbindung zeigt der Abschnitt „Other models“ im README, wie Sie eines bekommen. Was Sie in der Zwischenzeit schreiben, bleibt erhalten und wird beantwortet, sobald ein Modell geladen ist.</translation>
     </message>
     <message>
