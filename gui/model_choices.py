@@ -60,6 +60,7 @@ class ModelChoices:
             servers=window.settings.servers,
             edit_server=lambda server: self.edit_server(server, picker),
             forget_server=lambda name: forget_server(window.settings, name, self.session_keys),
+            engine=window.engine_choice,
         )
         self.picker = picker
         accepted = picker.exec() == QDialog.DialogCode.Accepted

@@ -193,7 +193,8 @@ class ModelSetup(QObject):
                 )
             )
             return
-        dialog = ModelMissingDialog(repo_id, self.offline, self.window)
+        engine, _threads = self.load_options()
+        dialog = ModelMissingDialog(repo_id, self.offline, self.window, engine=engine)
         self.missing_dialog = dialog
         if not self.offline:
             self.host.plan_download_requested.emit(repo_id)

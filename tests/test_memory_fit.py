@@ -7,6 +7,7 @@ parameter (psutil is not faked). The model picker's warning is in test_model_pic
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,8 @@ from core.model_catalog import (
 )
 from core.models import DownloadPlan
 from gui.dialogs import ModelMissingDialog
+from gui.model_picker import ModelPicker
+from tests.conftest import WindowFactory
 
 GB = 1_000_000_000
 SMALL = "facebook/blenderbot_small-90M"
@@ -153,3 +156,22 @@ def test_with_the_automatic_engine_the_3b_fits_in_8_gb(qtbot: Any) -> None:
     with qtbot.waitSignal(dialog.finished, timeout=5_000):
         dialog.download_button.click()
     assert seen == [] and dialog.result() == ModelMissingDialog.DOWNLOAD
+
+
+def test_the_window_s_engine_choice_reaches_the_picker(
+    qtbot: Any, make_window: WindowFactory, tiny_model: Path
+) -> None:
+    window = make_window(tiny_model, load=False, engine="transformers")
+    seen: list[str] = []
+
+    def read() -> None:
+        picker = QApplication.activeModalWidget()
+        if not isinstance(picker, ModelPicker):
+            QTimer.singleShot(50, read)
+            return
+        seen.append(picker.engine)
+        picker.reject()
+
+    QTimer.singleShot(50, read)
+    window.choose_model()
+    assert seen == ["transformers"]
