@@ -213,3 +213,16 @@ def test_a_converted_tensors_mapped_pages_leave_the_process(tmp_path: Path) -> N
     assert float(tensor.sum()) == 16 * 1024 * 1024  # still readable: read from the file again
     checkpoint.release(tensor)
     checkpoint.close()
+
+
+def test_quantizing_a_block_of_rows_at_a_time_gives_the_whole_tensor_s_result() -> None:
+    import torch
+
+    from core.engines.int8_format import QUANTIZE_ROWS_AT_ONCE, quantize_in_chunks
+    from core.engines.int8_layers import quantize_rows
+
+    torch.manual_seed(0)
+    weight = torch.randn(2 * QUANTIZE_ROWS_AT_ONCE + 37, 48) * torch.rand(1, 48) * 3
+    values, scales = quantize_in_chunks(weight)
+    whole_values, whole_scales = quantize_rows(weight)
+    assert torch.equal(values, whole_values) and torch.equal(scales, whole_scales)

@@ -274,8 +274,6 @@ def convert_tensor(
     """Read one float tensor and write what it becomes; it is released before the next."""
     import torch
 
-    from core.engines.int8_layers import quantize_rows
-
     tensor = checkpoint.read(source) if source else torch.zeros(step.shape)
     if tuple(tensor.shape) != step.shape:
         raise EngineError(
@@ -288,10 +286,30 @@ def convert_tensor(
             layout.write(file, name, tensor.to(layout.dtypes[name]))
             continue
         if not quantized:  # a tied weight quantized for several layers: the same rows
-            quantized[INT8], quantized[SCALE] = quantize_rows(tensor.float())
+            quantized[INT8], quantized[SCALE] = quantize_in_chunks(tensor)
         layout.write(file, name, quantized[kind])
     if source:
         checkpoint.release(tensor)
+
+
+QUANTIZE_ROWS_AT_ONCE = 1024
+
+
+def quantize_in_chunks(tensor: Any) -> tuple[Any, Any]:
+    """``quantize_rows`` of ``tensor``, a block of rows at a time: each row is scaled on its
+    own, so the result is the same, and the float temporaries are a block's, not the whole
+    tensor's (a 3B FFN weight is 105 MB; three temporaries of it would be the peak)."""
+    import torch
+
+    from core.engines.int8_layers import quantize_rows
+
+    rows = tensor.shape[0]
+    values = torch.empty(tuple(tensor.shape), dtype=torch.int8)
+    scales = torch.empty(rows, dtype=torch.float32)
+    for start in range(0, rows, QUANTIZE_ROWS_AT_ONCE):
+        end = min(rows, start + QUANTIZE_ROWS_AT_ONCE)
+        values[start:end], scales[start:end] = quantize_rows(tensor[start:end].float())
+    return values, scales
 
 
 def check_free_space(folder: Path, needed: int) -> None:
