@@ -52,16 +52,17 @@ MAX_RECENT = 8  # as ``gui.app_settings.MAX_RECENT_MODELS``
 #   fast (int8): 1 byte per parameter for the linear layers and the token embedding, which
 #     are int8, plus 4 bytes for each parameter kept in float32 (position embeddings, layer
 #     norms, biases; about 0.1% of these models), so 1 + 3 extra bytes for those;
-#   both: RUNTIME_BYTES for Python, Qt, torch, transformers, the tokenizer and a reply's
-#     activations (the app measured ~490 MB after importing PySide6, torch and transformers).
-# The fast engine's first load converts the model once in a child process, which needs about
-# the transformers figure for that minute.
-# Checked against issue 14's targets for the app's peak RSS with the fast engine: 1B-distill
-# 1.44 G parameters -> 2.04 GB, 3B 2.70 G -> 3.30 GB (targets: under 2.0 and 3.5 GB); the
-# 400M-distill 0.97 GB, where ``python -m bench`` measured the app's peak at 883 MiB (0.93 GB).
+#   both: RUNTIME_BYTES for Python, Qt, torch, transformers and the tokenizer, plus
+#     REPLY_BYTES_PER_PARAMETER for a reply's activations and its beam-10 key/value caches,
+#     which grow with the model's width and depth.
+# The fast engine's first load converts the model once in a child process (about 570 MB).
+# Fitted to the app-like peak RSS that ``python -m bench --model 400m|1b|3b`` measured with
+# the fast engine (one run each, 2026-12-01): 400M-distill 0.93 GB, 1B-distill 2.12 GB,
+# 3B 3.58 GB; the formula gives 0.94, 2.15 and 3.59 GB.
 FLOAT32_BYTES = 4
 INT8_BYTES = 1
-RUNTIME_BYTES = 600_000_000
+RUNTIME_BYTES = 520_000_000
+REPLY_BYTES_PER_PARAMETER = 0.14
 
 # The BlenderBot family on the Hugging Face hub. All numbers are approximate:
 # - download: bytes of the weight file a download fetches (``core.models.plan_download``
@@ -174,7 +175,7 @@ def ram_bytes(parameters: int, engine: RamEngine, float32_parameters: int = 0) -
         weights = INT8_BYTES * parameters + (FLOAT32_BYTES - INT8_BYTES) * float32_parameters
     else:
         weights = FLOAT32_BYTES * parameters
-    return weights + RUNTIME_BYTES
+    return weights + RUNTIME_BYTES + int(REPLY_BYTES_PER_PARAMETER * parameters)
 
 
 def memory_fits(needed_bytes: int, available_bytes: int) -> bool:

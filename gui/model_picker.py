@@ -101,7 +101,7 @@ def _engine_name(engine: RamEngine) -> str:
 
 
 def shortfall_text(shortfalls: Sequence[MemoryShortfall]) -> str:
-    """The warning line for ``shortfalls``, such as "⚠ Needs about 11.4 GB with Transformers;
+    """The warning line for ``shortfalls``, such as "⚠ Needs about 11.7 GB with Transformers;
     8.2 GB free." ("" when nothing is short)."""
     if not shortfalls:
         return ""

@@ -20,6 +20,7 @@ from core.model_catalog import (
     FAMILY,
     FAMILY_IDS,
     FLOAT32_BYTES,
+    REPLY_BYTES_PER_PARAMETER,
     RUNTIME_BYTES,
     add_recent,
     cache_status,
@@ -182,9 +183,10 @@ def test_memory_per_engine_follows_the_documented_formula() -> None:
     distill = family_entry(TARGET)
     assert distill is not None and distill.parameters is not None
     p, f32 = distill.parameters, distill.float32_parameters
-    assert distill.ram_bytes("transformers") == FLOAT32_BYTES * p + RUNTIME_BYTES
-    assert distill.ram_bytes("fast") == p + 3 * f32 + RUNTIME_BYTES
-    assert ram_bytes(1000, "fast") == 1000 + RUNTIME_BYTES
+    reply = int(REPLY_BYTES_PER_PARAMETER * p)
+    assert distill.ram_bytes("transformers") == FLOAT32_BYTES * p + RUNTIME_BYTES + reply
+    assert distill.ram_bytes("fast") == p + 3 * f32 + RUNTIME_BYTES + reply
+    assert ram_bytes(1000, "fast") == 1000 + RUNTIME_BYTES + 140
     fast = distill.ram_bytes("fast")
     transformers = distill.ram_bytes("transformers")
     assert fast is not None and transformers is not None and fast < transformers / 2

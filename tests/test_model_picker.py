@@ -256,10 +256,10 @@ def test_a_model_that_does_not_fit_is_marked_with_what_it_needs_and_what_is_free
     qtbot: Any, machine: Machine
 ) -> None:
     picker = make_picker(qtbot, machine, available=int(8.2 * GB))
-    assert "⚠ Needs about 11.4 GB with Transformers; 8.2 GB free." in item_text(picker, BIGGEST)
+    assert "⚠ Needs about 11.7 GB with Transformers; 8.2 GB free." in item_text(picker, BIGGEST)
     assert "⚠" not in item_text(picker, TARGET)
     tight = make_picker(qtbot, machine, available=3 * GB)
-    both = "⚠ Needs about 3.3 GB with the fast engine and 11.4 GB with Transformers; 3.0 GB free."
+    both = "⚠ Needs about 3.6 GB with the fast engine and 11.7 GB with Transformers; 3.0 GB free."
     assert both in item_text(tight, BIGGEST)
     assert "⚠" not in item_text(make_picker(qtbot, machine), BIGGEST)
 
@@ -274,7 +274,7 @@ def test_using_a_model_that_does_not_fit_asks_first(
     seen = when_shown("memory-fit-confirmation", click(answer))
     picker.use_button.click()
     assert len(seen) == 1
-    assert f"{BIGGEST} needs about 11.4 GB of memory with Transformers" in seen[0]
+    assert f"{BIGGEST} needs about 11.7 GB of memory with Transformers" in seen[0]
     assert "8.2 GB is free" in seen[0] and "Load it anyway?" in seen[0]
     assert picker.reference == chosen
     assert picker.isVisible() == (not chosen)
