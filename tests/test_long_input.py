@@ -42,6 +42,11 @@ def test_each_kind_of_model_keeps_the_room_its_engine_keeps() -> None:
     assert message_budget(2048, "LlamaForCausalLM") == 2048 - CAUSAL_MAX_NEW_TOKENS
     assert message_budget(2048, "remote") == 2048 - CAUSAL_MAX_NEW_TOKENS
     assert message_budget(400, "remote") == 300  # a quarter of a small context
+    # Tiny or odd limits still leave a message some room, never none or less.
+    assert message_budget(1, BLENDERBOT) == 1
+    assert message_budget(100, "LlamaForCausalLM") == 16
+    assert message_budget(3, "remote") == 3  # a quarter of 3 is 0 tokens kept back
+    assert message_budget(7, "remote") == 6
 
 
 def test_the_estimate_of_a_long_paste_takes_well_under_a_millisecond() -> None:
