@@ -7,8 +7,8 @@ its file); Apply (Alt+A), or leaving the text box, makes the change, which Undo 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Signal
-from PySide6.QtGui import QFocusEvent
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -33,13 +33,22 @@ CAUSAL_HINT = QT_TRANSLATE_NOOP(
 
 
 class PersonaEditor(QPlainTextEdit):
-    """A plain-text box that reports when the keyboard leaves it."""
+    """A plain-text box that reports when the keyboard leaves it, and Ctrl+Enter: Enter
+    starts a new line, as in any multi-line box, so Ctrl+Enter is the way to apply."""
 
     left = Signal()
+    submitted = Signal()
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
         super().focusOutEvent(event)
         self.left.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        control = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if control and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class PersonaPanel(QDockWidget):
@@ -61,13 +70,18 @@ class PersonaPanel(QDockWidget):
         self.editor = PersonaEditor()
         self.editor.setAccessibleName(self.tr("Persona of this chat"))
         self.editor.setAccessibleDescription(
-            self.tr("Who the bot should be in this chat; Apply uses it from the next reply on")
+            self.tr(
+                "Who the bot should be in this chat; Apply (Ctrl+Enter) uses it from the next "
+                "reply on"
+            )
         )
         self.editor.setTabChangesFocus(True)
         self.editor.setPlaceholderText(self.tr("No persona: the bot is itself."))
         self.hint.setBuddy(self.editor)
         self.apply_button = QPushButton(self.tr("&Apply"))
-        self.apply_button.setToolTip(self.tr("Use this persona from the next reply on"))
+        self.apply_button.setToolTip(
+            self.tr("Use this persona from the next reply on (Ctrl+Enter in the text)")
+        )
         self.revert_button = QPushButton(self.tr("Re&vert"))
         self.revert_button.setToolTip(self.tr("Back to the persona the chat has"))
         buttons = QHBoxLayout()
@@ -83,6 +97,7 @@ class PersonaPanel(QDockWidget):
         self.apply_button.clicked.connect(self.apply)
         self.revert_button.clicked.connect(self.revert)
         self.editor.left.connect(self.apply)
+        self.editor.submitted.connect(self.apply)
         self.editor.textChanged.connect(self._update_buttons)
         self._update_buttons()
 

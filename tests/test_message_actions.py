@@ -279,6 +279,14 @@ def test_the_persona_panel_edits_the_chats_persona_which_undo_takes_back(
     window.chat_undo.undo()  # the persona
     assert window.conversation.persona == "" and panel.editor.toPlainText() == ""
 
+    # Enter makes a new line in the persona; Ctrl+Enter applies it, keyboard staying there.
+    panel.editor.setFocus()
+    qtbot.keyClicks(panel.editor, "I sail.")
+    qtbot.keyClick(panel.editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(panel.editor, "I sing.")
+    qtbot.keyClick(panel.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.conversation.persona == "I sail.\nI sing."
+
     # Each chat has its own: a new chat starts without one.
     window.session.set_persona("I am a pirate.")
     window.files.new_chat()

@@ -1,5 +1,4 @@
-<?xml version="1.0" encoding="utf-8"?>
-<!DOCTYPE TS>
+<?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="de">
 <context>
     <name>AboutDialog</name>
@@ -383,7 +382,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Warten Sie auf die Antwort oder drücken Sie „Stopp“, bevor Sie etwas rückgängig machen.</translation>
     </message>
     <message>
-        <source>This chat&apos;s file is damaged and cannot change.</source>
+        <source>This chat's file is damaged and cannot change.</source>
         <translation>Die Datei dieses Chats ist beschädigt und kann nicht geändert werden.</translation>
     </message>
     <message>
@@ -521,11 +520,11 @@ beschädigt: nicht lesbar</translation>
         <translation>; die neueste Nachricht ist auf ihren letzten Teil gekürzt</translation>
     </message>
     <message>
-        <source>The bot reads at most %1 tokens of the chat: the model&apos;s context holds %2, and %3 of them are kept for its reply. Older turns that do not fit are left out.</source>
+        <source>The bot reads at most %1 tokens of the chat: the model's context holds %2, and %3 of them are kept for its reply. Older turns that do not fit are left out.</source>
         <translation>Der Bot liest höchstens %1 Tokens des Chats: Der Kontext des Modells fasst %2, davon bleiben %3 für seine Antwort frei. Ältere Beiträge, die nicht hineinpassen, werden weggelassen.</translation>
     </message>
     <message>
-        <source>The bot reads at most %1 tokens of the chat, its model&apos;s whole context. Older turns that do not fit are left out.</source>
+        <source>The bot reads at most %1 tokens of the chat, its model's whole context. Older turns that do not fit are left out.</source>
         <translation>Der Bot liest höchstens %1 Tokens des Chats, den ganzen Kontext seines Modells. Ältere Beiträge, die nicht hineinpassen, werden weggelassen.</translation>
     </message>
 </context>
@@ -612,7 +611,7 @@ beschädigt: nicht lesbar</translation>
         <translation>{device} gewünscht, aber kein CUDA-Gerät vorhanden: CPU</translation>
     </message>
     <message>
-        <source>unknown device &apos;{device}&apos; asked for: CPU</source>
+        <source>unknown device '{device}' asked for: CPU</source>
         <translation>unbekanntes Gerät „{device}“ gewünscht: CPU</translation>
     </message>
     <message>
@@ -971,7 +970,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Warten Sie auf die Antwort oder klicken Sie auf „Stopp“.</translation>
     </message>
     <message>
-        <source>This chat&apos;s file is damaged and cannot change.</source>
+        <source>This chat's file is damaged and cannot change.</source>
         <translation>Die Datei dieses Chats ist beschädigt und kann nicht geändert werden.</translation>
     </message>
     <message>
@@ -1006,7 +1005,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Warten Sie auf die Antwort oder drücken Sie „Stopp“.</translation>
     </message>
     <message>
-        <source>This chat&apos;s file is damaged and cannot change.</source>
+        <source>This chat's file is damaged and cannot change.</source>
         <translation>Die Datei dieses Chats ist beschädigt und kann nicht geändert werden.</translation>
     </message>
     <message>
@@ -1094,7 +1093,7 @@ beschädigt: nicht lesbar</translation>
         <translation>Ihre Nachricht wird bearbeitet: Eingabe speichert, Esc bricht ab. Eine neue Antwort folgt; die alte bleibt erhalten.</translation>
     </message>
     <message>
-        <source>Editing the bot&apos;s reply: Enter saves, Esc cancels.</source>
+        <source>Editing the bot's reply: Enter saves, Esc cancels.</source>
         <translation>Die Antwort des Bots wird bearbeitet: Eingabe speichert, Esc bricht ab.</translation>
     </message>
     <message>
@@ -1113,7 +1112,7 @@ beschädigt: nicht lesbar</translation>
 <context>
     <name>MessageList</name>
     <message>
-        <source>The bot can&apos;t see above this line</source>
+        <source>The bot can't see above this line</source>
         <translation>Der Bot sieht nichts oberhalb dieser Linie</translation>
     </message>
     <message>
@@ -1275,7 +1274,7 @@ beschädigt: nicht lesbar</translation>
         <translation>&lt;p&gt;Das Modell &lt;b&gt;{repo_id}&lt;/b&gt; ist noch nicht auf diesem Computer.&lt;/p&gt;&lt;p&gt;Confab kann es einmalig vom Hugging Face Hub in den Standard-Cache von Hugging Face herunterladen (nur die PyTorch-Gewichte und die Tokenizer-Dateien); danach funktioniert es offline. Oder wählen Sie einen Ordner, der bereits ein Modell enthält.&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>Offline mode is on, so nothing will be downloaded. Choose a folder that holds a model (the README&apos;s &quot;Other models&quot; shows how to get one without the hub), or start Confab without --offline to download this one.</source>
+        <source>Offline mode is on, so nothing will be downloaded. Choose a folder that holds a model (the README's "Other models" shows how to get one without the hub), or start Confab without --offline to download this one.</source>
         <translation>Der Offline-Modus ist aktiv, daher wird nichts heruntergeladen. Wählen Sie einen Ordner, der ein Modell enthält (der Abschnitt „Other models“ im README zeigt, wie Sie eines ohne den Hub bekommen), oder starten Sie Confab ohne --offline, um dieses Modell herunterzuladen.</translation>
     </message>
     <message>
@@ -1474,11 +1473,11 @@ Trotzdem herunterladen?</translation>
         <translation>das Modell des Servers</translation>
     </message>
     <message>
-        <source>The chat&apos;s turns are sent to this server</source>
+        <source>The chat's turns are sent to this server</source>
         <translation>Die Beiträge des Chats werden an diesen Server gesendet</translation>
     </message>
     <message>
-        <source>The chat&apos;s turns go to this server; the chat stays here.</source>
+        <source>The chat's turns go to this server; the chat stays here.</source>
         <translation>Die Beiträge des Chats gehen an diesen Server; der Chat selbst bleibt hier.</translation>
     </message>
     <message>
@@ -1534,7 +1533,7 @@ Trotzdem laden?</translation>
         <translation>• seinen Download im Hugging-Face-Cache, {folder} ({size})</translation>
     </message>
     <message>
-        <source>• Confab&apos;s fast-engine conversion, {folder}</source>
+        <source>• Confab's fast-engine conversion, {folder}</source>
         <translation>• Confabs Umwandlung für die schnelle Engine, {folder}</translation>
     </message>
     <message>
@@ -1680,7 +1679,7 @@ Trotzdem laden?</translation>
 <context>
     <name>PersonaPanel</name>
     <message>
-        <source>Lines that describe the bot, e.g. &quot;I love dogs.&quot; BlenderBot reads each as &quot;your persona: …&quot;, as it was trained.</source>
+        <source>Lines that describe the bot, e.g. "I love dogs." BlenderBot reads each as "your persona: …", as it was trained.</source>
         <translation>Zeilen, die den Bot beschreiben, z. B. „I love dogs.“ BlenderBot liest jede als „your persona: …“, wie er trainiert wurde.</translation>
     </message>
     <message>
@@ -1696,8 +1695,12 @@ Trotzdem laden?</translation>
         <translation>Persona dieses Chats</translation>
     </message>
     <message>
-        <source>Who the bot should be in this chat; Apply uses it from the next reply on</source>
-        <translation>Wer der Bot in diesem Chat sein soll; Übernehmen gilt ab der nächsten Antwort</translation>
+        <source>Who the bot should be in this chat; Apply (Ctrl+Enter) uses it from the next reply on</source>
+        <translation>Wer der Bot in diesem Chat sein soll; Übernehmen (Strg+Eingabe) gilt ab der nächsten Antwort</translation>
+    </message>
+    <message>
+        <source>Use this persona from the next reply on (Ctrl+Enter in the text)</source>
+        <translation>Diese Persona ab der nächsten Antwort verwenden (Strg+Eingabe im Text)</translation>
     </message>
     <message>
         <source>No persona: the bot is itself.</source>
@@ -1706,10 +1709,6 @@ Trotzdem laden?</translation>
     <message>
         <source>&amp;Apply</source>
         <translation>Ü&amp;bernehmen</translation>
-    </message>
-    <message>
-        <source>Use this persona from the next reply on</source>
-        <translation>Diese Persona ab der nächsten Antwort verwenden</translation>
     </message>
     <message>
         <source>Re&amp;vert</source>
@@ -2007,7 +2006,7 @@ Trotzdem laden?</translation>
         <translation>{count} Werte vor „OK“ zu korrigieren: {names}.</translation>
     </message>
     <message>
-        <source>A whole number from 1 to {count} (this computer&apos;s CPU count).</source>
+        <source>A whole number from 1 to {count} (this computer's CPU count).</source>
         <translation>Eine ganze Zahl von 1 bis {count} (die Anzahl der CPUs dieses Computers).</translation>
     </message>
     <message>
@@ -2068,8 +2067,8 @@ Trotzdem laden?</translation>
         <translation>Alle Chats durchsuchen</translation>
     </message>
     <message>
-        <source>Words, or &quot;a phrase in quotes&quot;</source>
-        <translation>Wörter oder &quot;eine Wortgruppe in Anführungszeichen&quot;</translation>
+        <source>Words, or "a phrase in quotes"</source>
+        <translation>Wörter oder "eine Wortgruppe in Anführungszeichen"</translation>
     </message>
     <message>
         <source>Search all chats</source>
@@ -2187,7 +2186,7 @@ Trotzdem laden?</translation>
         <translation>&amp;Kontextlänge:</translation>
     </message>
     <message>
-        <source>An OpenAI-compatible server (vLLM, llama.cpp&apos;s llama-server, Ollama, TGI, LM Studio). The chat&apos;s turns are sent to it; the chats stay in files here.</source>
+        <source>An OpenAI-compatible server (vLLM, llama.cpp's llama-server, Ollama, TGI, LM Studio). The chat's turns are sent to it; the chats stay in files here.</source>
         <translation>Ein OpenAI-kompatibler Server (vLLM, llama-server von llama.cpp, Ollama, TGI, LM Studio). Die Beiträge des Chats werden an ihn gesendet; die Chats bleiben als Dateien hier.</translation>
     </message>
     <message>
@@ -2211,7 +2210,7 @@ Trotzdem laden?</translation>
         <translation> Diese Adresse behalten?</translation>
     </message>
     <message>
-        <source>This system has no keyring to keep the API key in. Keep it in Confab&apos;s settings file ({path}) in plain text? Anyone who can read that file can use the key. No keeps it only until Confab closes.</source>
+        <source>This system has no keyring to keep the API key in. Keep it in Confab's settings file ({path}) in plain text? Anyone who can read that file can use the key. No keeps it only until Confab closes.</source>
         <translation>Dieses System hat keinen Schlüsselbund für den API-Schlüssel. Soll er im Klartext in Confabs Einstellungsdatei ({path}) gespeichert werden? Jeder, der diese Datei lesen kann, kann den Schlüssel verwenden. Mit „Nein“ bleibt er nur bis zum Schließen von Confab erhalten.</translation>
     </message>
 </context>
@@ -2286,7 +2285,7 @@ Trotzdem laden?</translation>
         <translation>Umschalt+Entf</translation>
     </message>
     <message>
-        <source>Open the message&apos;s menu</source>
+        <source>Open the message's menu</source>
         <translation>Menü der Nachricht öffnen</translation>
     </message>
     <message>
@@ -2342,7 +2341,7 @@ Trotzdem laden?</translation>
         <translation>Tastenkürzel</translation>
     </message>
     <message>
-        <source>Type to filter, e.g. &quot;chat&quot; or &quot;Ctrl&quot;</source>
+        <source>Type to filter, e.g. "chat" or "Ctrl"</source>
         <translation>Zum Filtern tippen, z. B. „Chat“ oder „Strg“</translation>
     </message>
     <message>
@@ -2400,7 +2399,7 @@ Trotzdem laden?</translation>
         <translation>Antworten als reiner Te&amp;xt</translation>
     </message>
     <message>
-        <source>Show the bot&apos;s replies exactly as written, without Markdown formatting</source>
+        <source>Show the bot's replies exactly as written, without Markdown formatting</source>
         <translation>Die Antworten des Bots genau wie geschrieben anzeigen, ohne Markdown-Formatierung</translation>
     </message>
     <message>
@@ -2420,7 +2419,7 @@ Trotzdem laden?</translation>
         <translation>&amp;Dunkel</translation>
     </message>
     <message>
-        <source>Follow the desktop&apos;s light or dark setting</source>
+        <source>Follow the desktop's light or dark setting</source>
         <translation>Der hellen oder dunklen Einstellung des Desktops folgen</translation>
     </message>
     <message>
@@ -2515,7 +2514,7 @@ Trotzdem laden?</translation>
         <translation>Bereit. Schreiben Sie unten eine Nachricht.</translation>
     </message>
     <message>
-        <source>No model is loaded, and none is loading, so the bot cannot answer yet. Choose a model (BlenderBot, any Hugging Face model, or a recent one), or open a folder that already holds one; offline, the README&apos;s &quot;Other models&quot; says how to get one. What you write meanwhile is kept and answered once a model is loaded.</source>
+        <source>No model is loaded, and none is loading, so the bot cannot answer yet. Choose a model (BlenderBot, any Hugging Face model, or a recent one), or open a folder that already holds one; offline, the README's "Other models" says how to get one. What you write meanwhile is kept and answered once a model is loaded.</source>
         <translation>Es ist kein Modell geladen und es wird auch keines geladen, daher kann der Bot noch nicht antworten. Wählen Sie ein Modell (BlenderBot, ein beliebiges Hugging-Face-Modell oder ein zuletzt verwendetes) oder öffnen Sie einen Ordner, der bereits eines enthält; ohne Internetverbindung zeigt der Abschnitt „Other models“ im README, wie Sie eines bekommen. Was Sie in der Zwischenzeit schreiben, bleibt erhalten und wird beantwortet, sobald ein Modell geladen ist.</translation>
     </message>
     <message>
