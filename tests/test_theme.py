@@ -236,3 +236,17 @@ def test_no_colour_is_written_into_the_gui_code() -> None:
             if isinstance(node, ast.Attribute) and node.attr == "GlobalColor":
                 found.append(f"{path.name}:{node.lineno}")
     assert not found
+
+
+def test_theme_choices_and_colours_are_checked(themes: ThemeController) -> None:
+    from gui.theme import _color, parse_choice
+
+    assert [parse_choice(v) for v in ("dark", "light", "system")] == ["dark", "light", "system"]
+    assert parse_choice("purple") == parse_choice(None) == "system"
+    with pytest.raises(ValueError, match="not a colour"):
+        _color("not a colour", "a theme file")
+    with pytest.raises(ValueError, match="not a colour"):
+        _color(["#ffffff"], "a theme file")
+    assert themes.apply("dark") == "dark"
+    app = QApplication.instance()
+    assert isinstance(app, QApplication) and app.style().name().lower() == "fusion"
