@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.model_catalog import RUNTIME_BYTES, available_memory_bytes, memory_fits, ram_bytes
+from core.model_catalog import available_memory_bytes, memory_fits, ram_bytes, weight_bytes
 from random_models import published_config
 
 SIZES: dict[str, str] = {
@@ -52,8 +52,8 @@ class Parameters:
 
     @property
     def int8_bytes(self) -> int:
-        """The int8 weights, as ``core.model_catalog.ram_bytes`` counts them (no runtime)."""
-        return ram_bytes(self.total, "fast", self.float32) - RUNTIME_BYTES
+        """The int8 weights, as ``core.model_catalog`` counts them."""
+        return weight_bytes(self.total, "fast", self.float32)
 
 
 def count_parameters(config: dict[str, Any]) -> Parameters:

@@ -169,12 +169,16 @@ FAMILY: tuple[CatalogEntry, ...] = tuple(
 FAMILY_IDS = tuple(entry.reference for entry in FAMILY)
 
 
+def weight_bytes(parameters: int, engine: RamEngine, float32_parameters: int = 0) -> int:
+    """The bytes of a model's weights in memory with ``engine`` (formula above)."""
+    if engine == "fast":
+        return INT8_BYTES * parameters + (FLOAT32_BYTES - INT8_BYTES) * float32_parameters
+    return FLOAT32_BYTES * parameters
+
+
 def ram_bytes(parameters: int, engine: RamEngine, float32_parameters: int = 0) -> int:
     """Approximate memory for a model of ``parameters`` with ``engine`` (formula above)."""
-    if engine == "fast":
-        weights = INT8_BYTES * parameters + (FLOAT32_BYTES - INT8_BYTES) * float32_parameters
-    else:
-        weights = FLOAT32_BYTES * parameters
+    weights = weight_bytes(parameters, engine, float32_parameters)
     return weights + RUNTIME_BYTES + int(REPLY_BYTES_PER_PARAMETER * parameters)
 
 
