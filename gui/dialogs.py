@@ -43,6 +43,30 @@ def human_size(size: int) -> str:
     return f"{value:.1f} GB"
 
 
+def engine_name(engine: RamEngine) -> str:
+    """How the memory warnings name an engine: "the fast engine" or "Transformers"."""
+    if engine == "fast":
+        return QCoreApplication.translate("MemoryFit", "the fast engine")
+    return QCoreApplication.translate("MemoryFit", "Transformers")
+
+
+def confirm_despite_memory(parent: QWidget, question: str, anyway: str) -> bool:
+    """Ask ``question`` about a model that does not fit in the free memory; True when the
+    user clicked ``anyway`` (Cancel is the default, so Enter never overcommits memory)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Warning,
+        QCoreApplication.translate("MemoryFit", "Not enough memory"),
+        question,
+        QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setObjectName("memory-fit-confirmation")
+    anyway_button = box.addButton(anyway, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is anyway_button
+
+
 class ModelMissingDialog(QDialog):
     """Offers the three ways on when the model is not cached: download, choose a folder, quit.
 
@@ -145,37 +169,22 @@ class ModelMissingDialog(QDialog):
             text += " " + self.tr(
                 "⚠ It does not fit with the engine chosen ({engine}): it would make this "
                 "computer very slow, or the system may close Confab."
-            ).format(engine=self._engine_name())
+            ).format(engine=engine_name(self.memory_engine))
         return text
-
-    def _engine_name(self) -> str:
-        if self.memory_engine == "fast":
-            return self.tr("the fast engine")
-        return self.tr("Transformers")
 
     def download(self) -> None:
         """Download, after asking first when the model does not fit in memory."""
         if not self.fits and self.needed_memory is not None:
-            box = QMessageBox(
-                QMessageBox.Icon.Warning,
-                self.tr("Not enough memory"),
-                self.tr(
-                    "{name} needs about {size} of memory with {engine}, and {free} is free "
-                    "now.\n\nDownload it anyway?"
-                ).format(
-                    name=self.repo_id,
-                    size=human_size(self.needed_memory),
-                    engine=self._engine_name(),
-                    free=human_size(self.available_memory),
-                ),
-                QMessageBox.StandardButton.Cancel,
-                self,
+            question = self.tr(
+                "{name} needs about {size} of memory with {engine}, and {free} is free "
+                "now.\n\nDownload it anyway?"
+            ).format(
+                name=self.repo_id,
+                size=human_size(self.needed_memory),
+                engine=engine_name(self.memory_engine),
+                free=human_size(self.available_memory),
             )
-            box.setObjectName("memory-fit-confirmation")
-            anyway = box.addButton(self.tr("Download Anyway"), QMessageBox.ButtonRole.AcceptRole)
-            box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-            box.exec()
-            if box.clickedButton() is not anyway:
+            if not confirm_despite_memory(self, question, self.tr("Download Anyway")):
                 return
         self.done(self.DOWNLOAD)
 

@@ -55,7 +55,6 @@ from core.model_catalog import (
     FAMILY,
     CatalogEntry,
     MemoryShortfall,
-    RamEngine,
     Removal,
     available_memory_bytes,
     cache_status,
@@ -70,7 +69,7 @@ from core.model_catalog import (
 )
 from core.models import ModelError, is_local_reference, resolve
 from core.servers import ServerConfig
-from gui.dialogs import human_size
+from gui.dialogs import confirm_despite_memory, engine_name, human_size
 
 Source = Literal["family", "recent", "typed", "server"]
 SERVER_PREFIX = "server:"  # a reference to an inference server: "server:<its name>"
@@ -94,19 +93,13 @@ def _ram_text(entry: CatalogEntry) -> str:
     ).format(memory=text)
 
 
-def _engine_name(engine: RamEngine) -> str:
-    if engine == "fast":
-        return QCoreApplication.translate("ModelPicker", "the fast engine")
-    return QCoreApplication.translate("ModelPicker", "Transformers")
-
-
 def shortfall_text(shortfalls: Sequence[MemoryShortfall]) -> str:
     """The warning line for ``shortfalls``, such as "⚠ Needs about 11.7 GB with Transformers;
     8.2 GB free." ("" when nothing is short)."""
     if not shortfalls:
         return ""
     free = human_size(shortfalls[0].available_bytes)
-    needs = [(human_size(s.needed_bytes), _engine_name(s.engine)) for s in shortfalls]
+    needs = [(human_size(s.needed_bytes), engine_name(s.engine)) for s in shortfalls]
     if len(needs) == 1:
         return QCoreApplication.translate(
             "ModelPicker", "⚠ Needs about {size} with {engine}; {free} free."
@@ -471,28 +464,18 @@ class ModelPicker(QDialog):
         short = [s for s in memory_shortfalls(entry, self.available_memory) if s.engine == engine]
         if not short:
             return True
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            self.tr("Not enough memory"),
-            self.tr(
-                "{name} needs about {size} of memory with {engine}, and {free} is free now."
-                "\n\nLoading it may make this computer very slow, or the system may close "
-                "Confab. Close other programs first, or choose a smaller model."
-                "\n\nLoad it anyway?"
-            ).format(
-                name=entry.name,
-                size=human_size(short[0].needed_bytes),
-                engine=_engine_name(engine),
-                free=human_size(short[0].available_bytes),
-            ),
-            QMessageBox.StandardButton.Cancel,
-            self,
+        question = self.tr(
+            "{name} needs about {size} of memory with {engine}, and {free} is free now."
+            "\n\nLoading it may make this computer very slow, or the system may close "
+            "Confab. Close other programs first, or choose a smaller model."
+            "\n\nLoad it anyway?"
+        ).format(
+            name=entry.name,
+            size=human_size(short[0].needed_bytes),
+            engine=engine_name(engine),
+            free=human_size(short[0].available_bytes),
         )
-        box.setObjectName("memory-fit-confirmation")
-        anyway = box.addButton(self.tr("Load Anyway"), QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is anyway:
+        if confirm_despite_memory(self, question, self.tr("Load Anyway")):
             return True
         self.message.setText(
             self.tr("{name} was not chosen: not enough memory.").format(name=entry.name)

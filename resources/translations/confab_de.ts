@@ -999,6 +999,21 @@ beschädigt: nicht lesbar</translation>
     </message>
 </context>
 <context>
+    <name>MemoryFit</name>
+    <message>
+        <source>the fast engine</source>
+        <translation>der schnellen Engine</translation>
+    </message>
+    <message>
+        <source>Transformers</source>
+        <translation>Transformers</translation>
+    </message>
+    <message>
+        <source>Not enough memory</source>
+        <translation>Nicht genug Arbeitsspeicher</translation>
+    </message>
+</context>
+<context>
     <name>MessageActions</name>
     <message>
         <source>Wait for the reply, or press Stop.</source>
@@ -1306,18 +1321,6 @@ beschädigt: nicht lesbar</translation>
         <translation>⚠ Mit der gewählten Engine ({engine}) passt es nicht in den Speicher: Der Computer würde sehr langsam, oder das System könnte Confab beenden.</translation>
     </message>
     <message>
-        <source>the fast engine</source>
-        <translation>der schnellen Engine</translation>
-    </message>
-    <message>
-        <source>Transformers</source>
-        <translation>Transformers</translation>
-    </message>
-    <message>
-        <source>Not enough memory</source>
-        <translation>Nicht genug Arbeitsspeicher</translation>
-    </message>
-    <message>
         <source>{name} needs about {size} of memory with {engine}, and {free} is free now.
 
 Download it anyway?</source>
@@ -1351,14 +1354,6 @@ Trotzdem herunterladen?</translation>
     <message>
         <source>{memory}; the fast engine does not run it</source>
         <translation>{memory}; die schnelle Engine kann es nicht ausführen</translation>
-    </message>
-    <message>
-        <source>the fast engine</source>
-        <translation>der schnellen Engine</translation>
-    </message>
-    <message>
-        <source>Transformers</source>
-        <translation>Transformers</translation>
     </message>
     <message>
         <source>⚠ Needs about {size} with {engine}; {free} free.</source>
@@ -1491,10 +1486,6 @@ Trotzdem herunterladen?</translation>
     <message>
         <source>The model in use cannot be removed; choose another one first.</source>
         <translation>Das verwendete Modell kann nicht entfernt werden; wählen Sie zuerst ein anderes.</translation>
-    </message>
-    <message>
-        <source>Not enough memory</source>
-        <translation>Nicht genug Arbeitsspeicher</translation>
     </message>
     <message>
         <source>{name} needs about {size} of memory with {engine}, and {free} is free now.
