@@ -7,6 +7,7 @@ indicator, or the text streamed so far.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
@@ -154,6 +155,7 @@ def accessible_name(message: Message) -> str:
     return ", ".join(parts) + ": " + text + (f" ({marks})" if marks else "")
 
 
+@functools.lru_cache(maxsize=256)
 def fold_of(text: str) -> str | None:
     """The start of a long ``text``, shown while it is folded; None when ``text`` is short
     enough to show whole."""
