@@ -109,11 +109,11 @@ def fill(language: str, table: dict[str, dict[str, str]]) -> int:
     return count
 
 
-def release(language: str, target: Path | None = None) -> Path:
-    path = target or ts_path(language).with_suffix(".qm")
-    subprocess.run(
-        [tool("lrelease"), "-silent", str(ts_path(language)), "-qm", str(path)], check=True
-    )
+def release(language: str, target: Path | None = None, source: Path | None = None) -> Path:
+    """Compile ``source`` (default: the language's .ts) into ``target`` (default: beside it)."""
+    ts = source or ts_path(language)
+    path = target or ts.with_suffix(".qm")
+    subprocess.run([tool("lrelease"), "-silent", str(ts), "-qm", str(path)], check=True)
     return path
 
 

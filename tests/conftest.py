@@ -140,3 +140,22 @@ def collect_garbage_after_each_module() -> Iterator[None]:
     """Models and engines of a module's fixtures are freed before the next module starts."""
     yield
     gc.collect()
+
+
+@pytest.fixture
+def interface_language(qapp: Any) -> Iterator[Callable[[str], str]]:
+    """Shows the interface in a language ("de", "en"…) for the test; English after it."""
+    from PySide6.QtCore import QLocale
+
+    from gui.i18n import Translations
+
+    translations = Translations()
+    yield translations.install
+    translations.install("en")
+    QLocale.setDefault(QLocale(QLocale.Language.English))
+
+
+@pytest.fixture
+def german(interface_language: Callable[[str], str]) -> None:
+    """The interface in German for the test."""
+    interface_language("de")

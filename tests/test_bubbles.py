@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
 
 from core.conversation import Conversation, Message
 from core.transcript import Transcript, save
-from gui.bubble_delegate import Bubble, BubbleDelegate
+from gui.bubble_delegate import Bubble
 from gui.markdown_render import link_at
-from gui.message_list import FOLD_CHARS, MessageListModel
-from gui.message_view import MessageListView
+from gui.message_list import FOLD_CHARS
+from tests.bubble_views import bubble, shown
 from tests.conftest import WindowFactory
 
 WHEN = datetime(2026, 3, 4, 14, 2, tzinfo=UTC)
@@ -49,30 +49,6 @@ def catcher(qapp: QApplication) -> Iterator[UrlCatcher]:
     yield caught
     for scheme in ("http", "https", "file", "javascript"):
         QDesktopServices.unsetUrlHandler(scheme)
-
-
-def shown(qtbot: Any, messages: list[Message], width: int = 700) -> tuple[
-    MessageListView, MessageListModel
-]:
-    model = MessageListModel()
-    model.set_messages(messages)
-    view = MessageListView()
-    view.setModel(model)
-    view.resize(width, 700)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitExposed(view)
-    return view, model
-
-
-def bubble(view: MessageListView, model: MessageListModel, row: int) -> Bubble:
-    delegate = view.itemDelegate()
-    assert isinstance(delegate, BubbleDelegate)
-    option = QStyleOptionViewItem()
-    option.initFrom(view)
-    option.rect = view.visualRect(model.index(row))
-    option.font = view.font()
-    return delegate.bubble(option, model.index(row))
 
 
 def test_replies_are_markdown_and_user_messages_stay_plain(qtbot: Any) -> None:

@@ -7,12 +7,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QApplication
-
 from gui.core_texts import core_text, template_of
-from gui.i18n import Translations
 
 CORE = Path(__file__).resolve().parents[1] / "core"
 
@@ -74,15 +69,6 @@ def test_every_progress_step_and_device_line_of_core_has_a_template() -> None:
     assert len(found) > 15  # the walk reached the engines and devices
     missing = [(where, text) for where, text in found if template_of(text) is None]
     assert not missing, missing
-
-
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[None]:
-    translations = Translations()
-    translations.install("de")
-    yield
-    translations.install("en")
-    QLocale.setDefault(QLocale(QLocale.Language.English))
 
 
 def test_core_texts_are_shown_in_german_with_their_values(german: None) -> None:

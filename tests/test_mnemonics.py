@@ -4,14 +4,12 @@ cycle through several), in English and in German."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QMenu
 
-from gui.i18n import Translations
 from tests.conftest import WindowFactory
 
 
@@ -32,12 +30,9 @@ def clashes(menu: QMenu, path: str) -> Iterator[str]:
 
 
 @pytest.fixture(params=["en", "de"])
-def language(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
-    translations = Translations()
-    translations.install(request.param)
-    yield request.param
-    translations.install("en")
-    QLocale.setDefault(QLocale(QLocale.Language.English))
+def language(request: pytest.FixtureRequest, interface_language: Callable[[str], str]) -> str:
+    interface_language(request.param)
+    return str(request.param)
 
 
 def test_no_two_items_of_a_menu_share_a_mnemonic(

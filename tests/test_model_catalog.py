@@ -161,22 +161,13 @@ def test_download_sizes_are_the_weight_files_a_download_fetches() -> None:
 def test_the_parameter_counts_are_those_of_the_published_configs(
     repo_id: str, config_name: str
 ) -> None:
-    import torch
-    from transformers import BlenderbotConfig, BlenderbotForConditionalGeneration
+    from bench.sizes import count_parameters
 
-    config = published_config(config_name)
-    with torch.device("meta"):
-        model = BlenderbotForConditionalGeneration(BlenderbotConfig(**config))
-    total = sum(p.numel() for p in model.parameters())
-    int8 = model.model.shared.weight.numel() + sum(
-        m.weight.numel()
-        for m in model.modules()
-        if isinstance(m, torch.nn.Linear) and m is not model.lm_head  # lm_head: tied to shared
-    )
+    counted = count_parameters(published_config(config_name))
     entry = family_entry(repo_id)
     assert entry is not None
-    assert entry.parameters == total
-    assert entry.float32_parameters == total - int8
+    assert entry.parameters == counted.total
+    assert entry.float32_parameters == counted.float32
 
 
 def test_memory_per_engine_follows_the_documented_formula() -> None:

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage
-from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication
 
 from core.conversation import Message
-from gui.bubble_delegate import BubbleDelegate
 from gui.message_list import MessageListModel
 from gui.message_view import MessageListView
 from gui.theme import ThemeController, load_theme
+from tests.bubble_views import bubble, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEN = datetime(2026, 3, 4, 14, 2, tzinfo=UTC)
@@ -52,14 +52,7 @@ def themes(qapp: QApplication) -> Iterator[ThemeController]:
 def render(qtbot: Any, messages: list[Message], selected: int | None = None) -> tuple[
     QImage, MessageListView, MessageListModel
 ]:
-    model = MessageListModel()
-    model.set_messages(messages)
-    view = MessageListView()
-    view.setModel(model)
-    view.resize(700, 600)
-    qtbot.addWidget(view)
-    view.show()
-    qtbot.waitExposed(view)
+    view, model = shown(qtbot, messages, 700, 600)
     if selected is not None:
         view.selectionModel().select(
             model.index(selected), QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -86,16 +79,6 @@ def measured_contrast(image: QImage, area: QRectF) -> tuple[QColor, float]:
     return fill, contrast(ink, fill)
 
 
-def bubble_of(view: MessageListView, model: MessageListModel, row: int) -> Any:
-    delegate = view.itemDelegate()
-    assert isinstance(delegate, BubbleDelegate)
-    option = QStyleOptionViewItem()
-    option.initFrom(view)
-    option.rect = view.visualRect(model.index(row))
-    option.font = view.font()
-    return delegate.bubble(option, model.index(row))
-
-
 CHAT = [
     Message("user", "What is the capital of France? Tell me please.", WHEN),
     Message("assistant", "Paris is the capital of France, and its largest city.", WHEN),
@@ -110,7 +93,7 @@ def test_text_and_timestamps_reach_4_5_to_1_in_every_bubble(
     themes.apply(name)  # type: ignore[arg-type]
     image, view, model = render(qtbot, CHAT)
     for row, message in enumerate(CHAT):
-        shape = bubble_of(view, model, row)
+        shape = bubble(view, model, row)
         expected = load_theme(name).bubble(message.role)
         fill, text_ratio = measured_contrast(
             image, QRectF(shape.text_origin, shape.rect.bottomRight()).adjusted(0, 0, -4, -22)
@@ -148,7 +131,7 @@ def test_a_selected_message_is_plainly_visible_and_keeps_its_colours(
     themes.apply(name)  # type: ignore[arg-type]
     plain, view, model = render(qtbot, CHAT)
     selected, view, model = render(qtbot, CHAT, selected=row)
-    shape = bubble_of(view, model, row)
+    shape = bubble(view, model, row)
     theme = load_theme(name)
     # The bubble keeps its own fill: a selected bot reply does not turn the user's blue.
     inside = shape.rect.center()
@@ -169,7 +152,7 @@ def test_the_bot_no_longer_sees_a_message_and_its_text_stays_readable(
     model.set_seen(1)  # the first message is out of the bot's input
     QApplication.processEvents()
     image = view.viewport().grab().toImage()
-    shape = bubble_of(view, model, 0)
+    shape = bubble(view, model, 0)
     _, ratio = measured_contrast(
         image, QRectF(shape.text_origin, shape.rect.bottomRight()).adjusted(0, 0, -4, -22)
     )

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.i18n import Translations, resolve, shipped_languages
+from gui.i18n import resolve, shipped_languages
 from resources import make_translations
 from tests.conftest import WindowFactory
 
@@ -63,17 +63,8 @@ def test_german_is_chosen_by_preference_or_locale() -> None:
     assert resolve("system", QLocale(QLocale.Language.Japanese)) == "en"
 
 
-@pytest.fixture
-def german(qapp: QApplication) -> Iterator[Translations]:
-    translations = Translations()
-    translations.install("de")
-    yield translations
-    translations.install("en")
-    QLocale.setDefault(QLocale(QLocale.Language.English))
-
-
 def test_the_window_speaks_german(
-    german: Translations, make_window: WindowFactory, tiny_model: Path
+    german: None, make_window: WindowFactory, tiny_model: Path
 ) -> None:
     window = make_window(tiny_model, load=False)
     titles = [action.text() for action in window.menuBar().actions()]
@@ -93,11 +84,7 @@ def pseudo(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
         translation.text = MARK + (message.findtext("source") or "") + "\u27e7"
         translation.attrib.pop("type", None)
     tree.write(ts, encoding="utf-8", xml_declaration=True)
-    qm = tmp_path / "pseudo.qm"
-    import subprocess
-
-    subprocess.run([make_translations.tool("lrelease"), "-silent", str(ts), "-qm", str(qm)],
-                   check=True)
+    qm = make_translations.release("de", tmp_path / "pseudo.qm", source=ts)
     translator = QTranslator()
     assert translator.load(str(qm))
     QCoreApplication.installTranslator(translator)
