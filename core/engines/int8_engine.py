@@ -80,7 +80,9 @@ class Int8Engine(TransformersEngine):
                 f"{self.folder.architecture}. Choose the transformers engine for it."
             )
         if self.quantization == "float32":  # the same generation code, unquantized weights
-            return super().load(progress)
+            info = super().load(progress)
+            install_lean_decoder(self._model)
+            return info
         transformers = self._start_library(progress)
         from core.engines.int8_layers import int8_kernels_work
 
@@ -114,6 +116,7 @@ class Int8Engine(TransformersEngine):
             progress(85, "Loading the int8 model…")
             opened = open_int8_model(target, self.folder)
         model, metadata = opened
+        install_lean_decoder(model)
         model.generation_config = generation
         self._model = model
         self._defaults = generation.to_diff_dict()
@@ -127,6 +130,13 @@ class Int8Engine(TransformersEngine):
         release_free_memory()  # what the last reply freed, before this one allocates
 
         return {"past_key_values": reply_cache(int(effective.get("max_length") or 128))}
+
+
+def install_lean_decoder(model: Any) -> None:
+    """The decoding step of ``lean_decoder`` (it imports torch and transformers)."""
+    from core.engines.lean_decoder import install
+
+    install(model)
 
 
 def load_generation_config(transformers: Any, path: str) -> Any:

@@ -302,8 +302,8 @@ def int8_kernels_work() -> bool:
 class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
     """A decoder layer's keys and values in buffers sized once for the whole reply.
 
-    Beam search reorders them in place, through a scratch buffer that all layers of one
-    reply share, so no step allocates.
+    A reorder of every row (``reorder_cache``) goes through a scratch buffer that all layers
+    of one reply share, so no step allocates; beam search copies single rows (``copy_rows``).
     """
 
     key_buffer: torch.Tensor
@@ -334,6 +334,7 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         return self.keys, self.values
 
     def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
+        """Row ``i`` gets what row ``beam_idx[i]`` held (in place, through the scratch)."""
         for buffer in (self.key_buffer, self.value_buffer) if self.length else ():
             used = buffer[:, :, : self.length]
             scratch = self.scratch.get("buffer")
@@ -342,6 +343,12 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
             gathered = scratch[:, :, : self.length]
             torch.index_select(used, 0, beam_idx, out=gathered)
             used.copy_(gathered)
+
+    def copy_rows(self, sources: torch.Tensor, targets: torch.Tensor) -> None:
+        """Row ``targets[i]`` gets a copy of row ``sources[i]`` (no target is a source)."""
+        for buffer in (self.key_buffer, self.value_buffer) if self.length else ():
+            used = buffer[:, :, : self.length]
+            used.index_copy_(0, targets, used.index_select(0, sources))
 
 
 class OneInputCache(DynamicCache):
@@ -361,10 +368,69 @@ class OneInputCache(DynamicCache):
 
 
 class ReplyCache(EncoderDecoderCache):
-    """Reorders only the decoder's own keys and values: the input's rows are all alike."""
+    """Reorders only the decoder's own keys and values: the input's rows are all alike.
 
-    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
-        self.self_attention_cache.reorder_cache(beam_idx)
+    Beam search tells the cache after each step which beam each new beam continues
+    (``reorder_cache``). Rather than moving every row of every layer, the cache lets a beam's
+    first child keep its parent's row (its slot) and copies a row only for further children,
+    into the rows of beams that ended. ``slot_of_beam`` records where each beam lives (None
+    while that is its own row); the lean decoding step (``lean_decoder``) runs its rows in slot
+    order. Anything else that reads the rows asks for them in beam order first
+    (``rows_in_beam_order``).
+    """
+
+    def __init__(self, *caches: Any) -> None:
+        super().__init__(*caches)
+        self.slot_of_beam: list[int] | None = None
+        self._order: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def reorder_cache(self, beam_idx: torch.Tensor) -> None:
+        parents = [int(parent) for parent in beam_idx.tolist()]
+        old = self.slot_of_beam or list(range(len(parents)))
+        if len(old) != len(parents):  # not beam search over fixed rows: move them all
+            self.rows_in_beam_order()
+            self.self_attention_cache.reorder_cache(beam_idx)  # type: ignore[arg-type]
+            return
+        new: list[int | None] = [None] * len(parents)
+        taken: set[int] = set()
+        for beam, parent in enumerate(parents):
+            if old[parent] not in taken:
+                new[beam] = old[parent]
+                taken.add(old[parent])
+        free = [slot for slot in range(len(parents)) if slot not in taken]
+        sources: list[int] = []
+        targets: list[int] = []
+        for beam, parent in enumerate(parents):
+            if new[beam] is None:
+                new[beam] = free.pop()
+                sources.append(old[parent])
+                targets.append(new[beam])  # type: ignore[arg-type]
+        if sources:
+            source_rows, target_rows = torch.tensor(sources), torch.tensor(targets)
+            for layer in self.self_attention_cache.layers:
+                layer.copy_rows(source_rows, target_rows)  # type: ignore[union-attr]
+        slots = [slot for slot in new if slot is not None]
+        self.slot_of_beam = None if slots == list(range(len(slots))) else slots
+        self._order = None
+
+    def slot_order(self) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """The beam in each slot and the slot of each beam, as indices (None, None: in order)."""
+        if self.slot_of_beam is None:
+            return None, None
+        if self._order is None:
+            slot_of_beam = torch.tensor(self.slot_of_beam)
+            self._order = (torch.argsort(slot_of_beam), slot_of_beam)
+        return self._order
+
+    def rows_in_beam_order(self) -> None:
+        """Move the rows so that each beam's keys and values are in its own row again."""
+        if self.slot_of_beam is None:
+            return
+        slot_of_beam = torch.tensor(self.slot_of_beam)
+        for layer in self.self_attention_cache.layers:
+            layer.reorder_cache(slot_of_beam)  # type: ignore[arg-type]
+        self.slot_of_beam = None
+        self._order = None
 
 
 def reply_cache(capacity: int) -> ReplyCache:
@@ -372,7 +438,8 @@ def reply_cache(capacity: int) -> ReplyCache:
 
     - The decoder's own keys and values go into buffers allocated once for ``capacity``
       tokens (the reply's ``max_length``) instead of growing by concatenation at every step;
-      beam search reorders them in place. transformers' cache reallocated them at every step,
+      beam search moves only the rows it must (``ReplyCache``). transformers' cache reallocated
+      them at every step,
       and the freed pieces, each a little smaller than the next, added ~100 MB to the peak.
     - Beam search copies the input to every beam, so all rows of the cross-attention cache
       hold the same keys and values (12 layers x keys and values x 10 beams x ~64 tokens x
@@ -380,7 +447,7 @@ def reply_cache(capacity: int) -> ReplyCache:
       ``index_select`` at every step. This cache stores one row, shows it to every beam as a
       broadcast view, and never reorders it.
 
-    Replies are token for token those of transformers' own cache (checked in the tests).
+    Float32 replies are token for token those of transformers (checked in the tests).
     Only valid when every row of the batch is the same input, as in the engine's replies.
     """
     own = DynamicCache()
