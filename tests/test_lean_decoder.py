@@ -51,7 +51,7 @@ def test_a_beam_reply_takes_the_lean_step_and_moves_only_the_rows_it_must(
         counts["steps"] += 1
         return step(self, *args)
 
-    def counted_copy(self: PreallocatedLayer, sources: torch.Tensor, targets: torch.Tensor) -> None:
+    def counted_copy(self: PreallocatedLayer, sources: list[int], targets: list[int]) -> None:
         counts["rows copied"] += len(targets)
         copy_rows(self, sources, targets)
 

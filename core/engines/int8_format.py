@@ -56,9 +56,7 @@ WEIGHTS_FILE = "model.safetensors"
 METADATA_FILE = "confab.json"
 # The files a conversion is made from (their sizes and times key the converted folder).
 # The files whose contents the weights depend on (the model card is only read for About).
-SOURCE_FILES = tuple(
-    name for name in DOWNLOAD_PATTERNS if "*" not in name and name != "README.md"
-)
+SOURCE_FILES = tuple(name for name in DOWNLOAD_PATTERNS if "*" not in name and name != "README.md")
 PARTIAL_MARKER = ".partial-"
 PROGRESS_PREFIX = "confab-progress "
 CONVERT_FLAG = "--convert-fast-model"
