@@ -155,8 +155,10 @@ class ProjectionPart(torch.nn.Module):
         return self.fused.part(inputs, self.index)
 
 
-def fuse_projections(attention: torch.nn.Module, parts: list[dict[str, torch.Tensor]]) -> None:
-    """Give ``attention`` one packed layer for q, k and v, made from their int8 tensors."""
+def fuse_projections(
+    attention: torch.nn.Module, parts: list[dict[str, torch.Tensor]]
+) -> Int8Linear:
+    """Give ``attention`` one layer for q, k and v, made from their int8 tensors (not packed)."""
     first: Int8Linear = getattr(attention, PROJECTIONS[0])
     width = first.out_features
     layer = Int8Linear(first.in_features, width * len(parts), bias=True)
@@ -165,10 +167,10 @@ def fuse_projections(attention: torch.nn.Module, parts: list[dict[str, torch.Ten
     layer.bias = torch.cat(
         [part.get("bias", torch.zeros(width)) for part in parts]
     )  # transformers' BlenderBot has biases on all three
-    layer.pack()
     fused = FusedProjections(layer, width)
     for index, name in enumerate(PROJECTIONS):
         setattr(attention, name, ProjectionPart(fused, index))
+    return layer
 
 
 def mark_decoding_layers(model: torch.nn.Module) -> None:

@@ -1,0 +1,80 @@
+"""The fast engine is "Ready" before FBGEMM has packed its layers; a reply waits for them.
+
+Packing is held back here with an event (fault injection on timing only: the packing itself
+is the real one).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from core.context import Turn
+from core.engines.base import EngineError
+from core.engines.int8_engine import Int8Engine
+from core.engines.int8_layers import Int8Linear
+from core.models import resolve
+from core.settings import GenerationSettings
+
+TURNS = [Turn("user", "Do you have any pets at home?")]
+GREEDY = GenerationSettings(num_beams=1, do_sample=False, min_length=6, max_length=6)
+
+
+@pytest.fixture
+def held_packing(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Each layer's packing waits until the returned event is set."""
+    release = threading.Event()
+    pack = Int8Linear.pack
+
+    def held(self: Int8Linear) -> bool:
+        release.wait(timeout=60)
+        return pack(self)
+
+    monkeypatch.setattr(Int8Linear, "pack", held)
+    return release
+
+
+def loaded(model: Path, data_dir: Path) -> Int8Engine:
+    engine = Int8Engine(resolve(str(model)), data_dir, threads=1)
+    steps: list[str] = []
+    engine.load(lambda percent, text: steps.append(text))
+    assert steps[-1] == "Ready"
+    return engine
+
+
+def packed_layers(engine: Int8Engine) -> list[bool]:
+    return [m._packed is not None for m in engine._model.modules() if isinstance(m, Int8Linear)]
+
+
+def test_ready_comes_before_packing_and_a_reply_waits_for_it(
+    tiny_model: Path, tmp_path: Path, held_packing: threading.Event
+) -> None:
+    engine = loaded(tiny_model, tmp_path)
+    assert not any(packed_layers(engine))  # "Ready" did not wait for the packing
+    replies: list[str] = []
+    reply = threading.Thread(
+        target=lambda: replies.append(
+            engine.generate(TURNS, GREEDY, lambda d: None, threading.Event()).text
+        )
+    )
+    reply.start()
+    reply.join(timeout=1.0)
+    assert reply.is_alive() and not replies  # it waits for the layers
+    held_packing.set()
+    reply.join(timeout=60)
+    assert replies and replies[0]
+    assert all(packed_layers(engine))
+
+
+def test_a_packing_that_fails_fails_the_reply_with_a_clear_message(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Int8Linear) -> bool:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(Int8Linear, "pack", broken)
+    engine = loaded(tiny_model, tmp_path)
+    with pytest.raises(EngineError, match="could not be prepared: out of memory"):
+        engine.generate(TURNS, GREEDY, lambda d: None, threading.Event())
