@@ -190,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         return convert_main(arguments[1:])
     args = parse_args(arguments)
     prepare_environment(args)
+    from core.heap import use_one_arena
+
+    use_one_arena()  # before Qt and the worker start their threads
 
     python_import = builtins.__import__
     from PySide6.QtCore import QTimer

@@ -165,3 +165,51 @@ def test_a_beam_with_one_child_each_copies_nothing() -> None:
     cache.reorder_cache(torch.tensor([0, 0, 2]))  # beam 1 ends; beam 0 has two children
     assert cache.slot_of_beam is not None and cache.slot_of_beam[0] == 2
     assert sorted(cache.slot_of_beam) == [0, 1, 2]
+
+
+def test_bfloat16_keys_and_values_are_widened_for_the_attention() -> None:
+    cache = reply_cache(6, torch.bfloat16)
+    keys, values = torch.randn(3, 2, 1, 4), torch.randn(3, 2, 1, 4)
+    cache.self_attention_cache.update(keys, values, 0)
+    cache.self_attention_cache.update(keys * 2, values * 2, 0)
+    layer: Any = cache.self_attention_cache.layers[0]
+    assert layer.key_buffer.dtype == torch.bfloat16  # half the memory of float32
+    wide_keys, wide_values = layer.float_views()
+    assert wide_keys.dtype == wide_values.dtype == torch.float32
+    assert wide_keys.shape == (3, 2, 2, 4)
+    assert torch.equal(wide_keys[:, :, 1:], (keys * 2).to(torch.bfloat16).float())
+    assert torch.allclose(wide_values[:, :, :1], values, rtol=1e-2)
+
+
+def test_big_replies_keep_keys_in_bfloat16_and_still_agree_with_transformers(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The threshold is lowered so that the tiny model's replies count as big."""
+    import core.engines.int8_engine as int8_engine
+    from core.engines.transformers_engine import TransformersEngine
+
+    reference = TransformersEngine(resolve(str(tiny_model)), threads=1)
+    reference.load(lambda percent, text: None)
+    fast = Int8Engine(resolve(str(tiny_model)), tmp_path, 1)
+    fast.load(lambda percent, text: None)
+    kept: list[Any] = []
+    update = PreallocatedLayer.update
+
+    def recorded(self: PreallocatedLayer, *args: Any, **kwargs: Any) -> Any:
+        kept.append(self.key_buffer.dtype if self.is_initialized else None)
+        return update(self, *args, **kwargs)
+
+    monkeypatch.setattr(PreallocatedLayer, "update", recorded)
+    greedy = GenerationSettings(num_beams=1, do_sample=False, min_length=30, max_length=30)
+    input_ids = fast.fit(TURNS).input_ids
+    float32 = fast.token_ids(input_ids, greedy)
+    assert torch.float32 in kept and torch.bfloat16 not in kept
+    kept.clear()
+    monkeypatch.setattr(int8_engine, "KV_FLOAT32_MAX", 0)
+    bfloat16 = fast.token_ids(input_ids, greedy)
+    assert torch.bfloat16 in kept and torch.float32 not in kept
+    expected = reference.token_ids(input_ids, greedy)
+    assert sum(a == b for a, b in zip(bfloat16, expected, strict=True)) >= 0.9 * len(expected)
+    assert sum(a == b for a, b in zip(bfloat16, float32, strict=True)) >= 0.9 * len(float32)
+    beam = fast.generate(TURNS, BEAM, lambda d: None, threading.Event())
+    assert beam.text

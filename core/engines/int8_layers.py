@@ -306,15 +306,23 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
 
     A reorder of every row (``reorder_cache``) goes through a scratch buffer that all layers
     of one reply share, so no step allocates; beam search copies single rows (``copy_rows``).
+    With ``stored`` (bfloat16) the buffers keep that type, and ``float_views`` widens the
+    used part into float32 scratch buffers that all layers share, for the attention.
     """
 
     key_buffer: torch.Tensor
     value_buffer: torch.Tensor
 
-    def __init__(self, capacity: int, scratch: dict[str, torch.Tensor]) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        scratch: dict[str, torch.Tensor],
+        stored: torch.dtype | None = None,
+    ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.capacity = capacity
         self.scratch = scratch
+        self.stored = stored  # None: the keys' own type
         self.length = 0
 
     def update(
@@ -323,8 +331,8 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         end = self.length + key_states.shape[-2]
         if not self.is_initialized:
             self.lazy_initialization(key_states, value_states)
-            self.key_buffer = _buffer(key_states, max(self.capacity, end))
-            self.value_buffer = _buffer(value_states, max(self.capacity, end))
+            self.key_buffer = _buffer(key_states, max(self.capacity, end), self.stored)
+            self.value_buffer = _buffer(value_states, max(self.capacity, end), self.stored)
         elif end > self.key_buffer.shape[-2]:  # longer than planned: grow
             self.key_buffer = _grown(self.key_buffer, self.length, 2 * end)
             self.value_buffer = _grown(self.value_buffer, self.length, 2 * end)
@@ -333,7 +341,26 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         self.length = end
         self.keys = self.key_buffer[:, :, :end]
         self.values = self.value_buffer[:, :, :end]
+        if self.keys.dtype != key_states.dtype:  # for transformers' attention (rare: see above)
+            return self.keys.to(key_states.dtype), self.values.to(value_states.dtype)
         return self.keys, self.values
+
+    def float_views(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The used keys and values in float32: the buffers, or a widened copy of them."""
+        end = self.length
+        keys, values = self.key_buffer[:, :, :end], self.value_buffer[:, :, :end]
+        if keys.dtype == torch.float32:
+            return keys, values
+        widened = []
+        for name, used in (("keys", keys), ("values", values)):
+            scratch = self.scratch.get(name)
+            if scratch is None or scratch.shape[-2] < used.shape[-2]:
+                shape = (*used.shape[:2], self.key_buffer.shape[-2], used.shape[-1])
+                scratch = self.scratch[name] = torch.empty(shape, dtype=torch.float32)
+            part = scratch[:, :, : used.shape[-2]]
+            part.copy_(used)
+            widened.append(part)
+        return widened[0], widened[1]
 
     def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
         """Row ``i`` gets what row ``beam_idx[i]`` held (in place, through the scratch)."""
@@ -438,14 +465,15 @@ class ReplyCache(EncoderDecoderCache):
         self._order = None
 
 
-def reply_cache(capacity: int) -> ReplyCache:
+def reply_cache(capacity: int, stored: torch.dtype | None = None) -> ReplyCache:
     """The key/value cache for one reply to one input (greedy, sampled, or beam search).
 
     - The decoder's own keys and values go into buffers allocated once for ``capacity``
       tokens (the reply's ``max_length``) instead of growing by concatenation at every step;
       beam search moves only the rows it must (``ReplyCache``). transformers' cache reallocated
       them at every step, and the freed pieces, each a little smaller than the next, added
-      ~100 MB to the peak.
+      ~100 MB to the peak. ``stored`` is the type they are kept in (default: the model's;
+      the int8 engine keeps them in bfloat16).
     - Beam search copies the input to every beam, so all rows of the cross-attention cache
       hold the same keys and values (12 layers x keys and values x 10 beams x ~64 tokens x
       1280 floats: ~80 MB for BlenderBot's default reply), which transformers reorders with
@@ -458,14 +486,14 @@ def reply_cache(capacity: int) -> ReplyCache:
     own = DynamicCache()
     # transformers makes each layer by calling this with no arguments.
     own.layer_class_to_replicate = functools.partial(  # type: ignore[assignment]
-        PreallocatedLayer, capacity, {}
+        PreallocatedLayer, capacity, {}, stored
     )
     return ReplyCache(own, OneInputCache())
 
 
-def _buffer(like: torch.Tensor, length: int) -> torch.Tensor:
+def _buffer(like: torch.Tensor, length: int, dtype: torch.dtype | None = None) -> torch.Tensor:
     batch, heads, _, width = like.shape
-    return like.new_empty((batch, heads, length, width))
+    return like.new_empty((batch, heads, length, width), dtype=dtype or like.dtype)
 
 
 def _grown(buffer: torch.Tensor, used: int, length: int) -> torch.Tensor:

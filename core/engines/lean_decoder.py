@@ -150,7 +150,8 @@ class LeanDecoder:
         for index, plan in enumerate(self.layers):
             normed = functional.layer_norm(hidden, *plan.self_norm)
             query, key, value = (plan.heads_of(part) for part in plan.query_key_value(normed))
-            keys, values = own.update(key, value, index)
+            own.update(key, value, index)
+            keys, values = own.layers[index].float_views()
             attended = attend(query, keys, values, plan.scaling)
             hidden = hidden + plan.out(attended.transpose(1, 2).reshape(rows, 1, -1))
 
