@@ -14,6 +14,7 @@ import argparse
 import statistics
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.run import BEAM10, DEFAULT_CACHE, GREEDY, TURNS, WARM_UP, is_built, model_folder
@@ -26,15 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", choices=sorted(SIZES), default="400m")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=default_threads())
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args(argv)
-    if not is_built(DEFAULT_CACHE, args.model):
+    if not is_built(args.cache, args.model):
         raise SystemExit(f"Build the model first: python -m bench --model {args.model}")
     from core.engines.int8_engine import Int8Engine
     from core.engines.int8_layers import ReplyCache
 
-    engine = Int8Engine(
-        model_folder(DEFAULT_CACHE, args.model), DEFAULT_CACHE / "data", args.threads
-    )
+    engine = Int8Engine(model_folder(args.cache, args.model), args.cache / "data", args.threads)
     engine.load(lambda percent, text: None)
     decoder = engine._model.get_decoder()
     lean = decoder.__dict__["forward"]
@@ -59,15 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         decoder.forward = lean
         ReplyCache.reorder_cache = slotted  # type: ignore[method-assign]
     print(f"{SIZES[args.model]}, int8, {args.threads} threads, {args.rounds} rounds, 60 tokens")
+    ratios = {}
     for name in ("beam 10", "greedy"):
         old, new = times[(name, "transformers' decoder")], times[(name, "lean step")]
+        ratios[name] = min(new) / min(old)
         print(
             f"{name:<8} transformers' decoder best {min(old):.3f} s median "
             f"{statistics.median(old):.3f} s; lean step best {min(new):.3f} s median "
             f"{statistics.median(new):.3f} s; ratio {min(new) / min(old):.2f} (best), "
             f"{statistics.median(new) / statistics.median(old):.2f} (median)"
         )
-    return 0
+    return 0 if all(ratio > 0 for ratio in ratios.values()) else 1
 
 
 if __name__ == "__main__":
