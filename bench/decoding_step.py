@@ -59,17 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         decoder.forward = lean
         ReplyCache.reorder_cache = slotted  # type: ignore[method-assign]
     print(f"{SIZES[args.model]}, int8, {args.threads} threads, {args.rounds} rounds, 60 tokens")
-    ratios = {}
     for name in ("beam 10", "greedy"):
         old, new = times[(name, "transformers' decoder")], times[(name, "lean step")]
-        ratios[name] = min(new) / min(old)
         print(
             f"{name:<8} transformers' decoder best {min(old):.3f} s median "
             f"{statistics.median(old):.3f} s; lean step best {min(new):.3f} s median "
             f"{statistics.median(new):.3f} s; ratio {min(new) / min(old):.2f} (best), "
             f"{statistics.median(new) / statistics.median(old):.2f} (median)"
         )
-    return 0 if all(ratio > 0 for ratio in ratios.values()) else 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -6,13 +6,16 @@ is the real one).
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
+import weakref
 from pathlib import Path
 
 import pytest
 
 from core.context import Turn
-from core.engines.base import EngineError
+from core.engines.base import EngineError, GenerationCancelled
 from core.engines.int8_engine import Int8Engine
 from core.engines.int8_layers import Int8Linear
 from core.models import resolve
@@ -68,13 +71,65 @@ def test_ready_comes_before_packing_and_a_reply_waits_for_it(
     assert all(packed_layers(engine))
 
 
+def test_stop_ends_a_reply_that_waits_for_the_packing(
+    tiny_model: Path, tmp_path: Path, held_packing: threading.Event
+) -> None:
+    engine = loaded(tiny_model, tmp_path)
+    stop = threading.Event()
+    outcome: list[BaseException] = []
+
+    def reply() -> None:
+        try:
+            engine.generate(TURNS, GREEDY, lambda d: None, stop)
+        except GenerationCancelled as cancelled:
+            outcome.append(cancelled)
+
+    waiting = threading.Thread(target=reply)
+    waiting.start()
+    time.sleep(0.3)
+    stop.set()
+    waiting.join(timeout=2.0)  # within a tenth of a second or so, not after the packing
+    assert not waiting.is_alive() and outcome
+    held_packing.set()
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("out of memory"), KeyError("out of memory")])
 def test_a_packing_that_fails_fails_the_reply_with_a_clear_message(
-    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Exception
 ) -> None:
     def broken(self: Int8Linear) -> bool:
-        raise RuntimeError("out of memory")
+        raise failure
 
     monkeypatch.setattr(Int8Linear, "pack", broken)
     engine = loaded(tiny_model, tmp_path)
-    with pytest.raises(EngineError, match="could not be prepared: out of memory"):
+    with pytest.raises(EngineError, match=r"could not be prepared: .*out of memory"):
         engine.generate(TURNS, GREEDY, lambda d: None, threading.Event())
+
+
+def test_a_load_cancelled_at_ready_packs_nothing(tiny_model: Path, tmp_path: Path) -> None:
+    """The app closing during a load refuses "Ready": no thread is left to delay its exit."""
+
+    class Closing(Exception):
+        pass
+
+    def progress(percent: int, text: str) -> None:
+        if text == "Ready":
+            raise Closing
+
+    engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
+    with pytest.raises(Closing):
+        engine.load(progress)
+    assert not any(t.name == "confab-int8-packing" for t in threading.enumerate())
+
+
+def test_a_dropped_engine_frees_its_model_at_once(tiny_model: Path, tmp_path: Path) -> None:
+    """No reference cycle through the lean step keeps the weights until a full collection."""
+    engine = loaded(tiny_model, tmp_path)
+    engine.wait_until_packed()
+    decoder = weakref.ref(engine._model.get_decoder())
+    gc.disable()
+    try:
+        del engine
+        assert decoder() is None
+    finally:
+        gc.enable()

@@ -3,11 +3,13 @@
 Every ``nn.Linear`` of the model (attention, feed-forward, output layer) becomes an
 ``Int8Linear``: int8 weights with a scale per output row, packed for FBGEMM, which quantizes
 each input on the fly (see ``int8_layers``). The token embedding is int8 too; position
-embeddings, layer norms and attention stay in float32.
-Everything else is transformers' ``generate``, the same code the reference engine runs, so
-every setting means exactly what it means there (beam search, length penalty, no-repeat
-n-grams on the reply and on the input, min/max length, sampling), greedy and sampled replies
-stream token by token, and ``stop`` ends any reply, beam search included, within a step.
+embeddings, layer norms and attention stay in float32 (a big reply's keys and values are
+stored in bfloat16: ``KV_FLOAT32_MAX``). Each decoding step is ``lean_decoder``'s; the search
+around it is transformers' ``generate``, the same code the reference engine runs, so every
+setting means exactly what it means there (beam search, length penalty, no-repeat n-grams on
+the reply and on the input, min/max length, sampling), greedy and sampled replies stream
+token by token, and ``stop`` ends any reply, beam search included, within a step (or while
+it waits for the layers' packing, within 0.1 s).
 
 The first ``load`` of a model quantizes it in a child process into
 ``<data_dir>/models/<name>-<hash>-torch-int8/model.safetensors`` (``int8_format`` owns that
@@ -23,10 +25,19 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from core.engines.base import EngineError, ModelInfo, ProgressCallback
+from core.context import Turn
+from core.engines.base import (
+    EngineError,
+    GenerationCancelled,
+    ModelInfo,
+    ProgressCallback,
+    Reply,
+    TextCallback,
+)
 from core.engines.int8_format import (
     METADATA_FILE,
     WEIGHTS_FILE,
@@ -37,6 +48,7 @@ from core.engines.int8_format import (
 from core.engines.transformers_engine import TransformersEngine
 from core.heap import release_free_memory
 from core.models import ModelFolder
+from core.settings import GenerationSettings
 
 log = logging.getLogger(__name__)
 
@@ -122,13 +134,30 @@ class Int8Engine(TransformersEngine):
         self._model = model
         self._defaults = generation.to_diff_dict()
         self._packing = Packing(unpacked)
-        progress(100, "Ready")
+        progress(100, "Ready")  # may raise (the app is closing): then nothing is packed
+        self._packing.start()
         return self._info(int(metadata["parameters"]), started)
 
-    def wait_until_packed(self) -> None:
-        """Wait for the layers packed after "Ready" (``Packing``); at once if they are."""
+    def wait_until_packed(self, stop: threading.Event | None = None) -> None:
+        """Wait for the layers packed after "Ready" (``Packing``); at once if they are.
+
+        Raises ``GenerationCancelled`` once ``stop`` is set.
+        """
         if self._packing is not None:
-            self._packing.wait()
+            self._packing.wait(stop)
+
+    def generate(
+        self,
+        turns: Sequence[Turn],
+        settings: GenerationSettings,
+        on_text: TextCallback,
+        stop: threading.Event,
+        persona: str = "",
+        avoid: Sequence[str] = (),
+        prefix: str = "",
+    ) -> Reply:
+        self.wait_until_packed(stop)  # Stop works while a reply waits for the packing
+        return super().generate(turns, settings, on_text, stop, persona, avoid, prefix)
 
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
         """A cache sized for the reply that keeps the input once (``int8_layers.reply_cache``)."""
@@ -171,16 +200,25 @@ class Packing:
         self._thread = threading.Thread(
             target=self._run, args=(layers,), name="confab-int8-packing"
         )
-        self._thread.start()
+        self._started = threading.Lock()
+
+    def start(self) -> None:
+        with self._started:
+            if self._thread.ident is None:
+                self._thread.start()
 
     def _run(self, layers: list[Any]) -> None:
         try:
             pack_layers(layers)
-        except (RuntimeError, ValueError, MemoryError) as error:  # for the reply that waits
+        except Exception as error:  # noqa: BLE001 - any failure goes to the reply that waits
             self.error = error
 
-    def wait(self) -> None:
-        self._thread.join()
+    def wait(self, stop: threading.Event | None = None) -> None:
+        self.start()
+        while self._thread.is_alive():
+            if stop is not None and stop.is_set():
+                raise GenerationCancelled()
+            self._thread.join(timeout=0.1)
         if self.error is not None:
             raise EngineError(f"The int8 model could not be prepared: {self.error}")
 

@@ -341,9 +341,7 @@ class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
         self.length = end
         self.keys = self.key_buffer[:, :, :end]
         self.values = self.value_buffer[:, :, :end]
-        if self.keys.dtype != key_states.dtype:  # for transformers' attention (rare: see above)
-            return self.keys.to(key_states.dtype), self.values.to(value_states.dtype)
-        return self.keys, self.values
+        return self.float_views()
 
     def float_views(self) -> tuple[torch.Tensor, torch.Tensor]:
         """The used keys and values in float32: the buffers, or a widened copy of them."""
@@ -473,7 +471,7 @@ def reply_cache(capacity: int, stored: torch.dtype | None = None) -> ReplyCache:
       beam search moves only the rows it must (``ReplyCache``). transformers' cache reallocated
       them at every step, and the freed pieces, each a little smaller than the next, added
       ~100 MB to the peak. ``stored`` is the type they are kept in (default: the model's;
-      the int8 engine keeps them in bfloat16).
+      the int8 engine stores a big reply's in bfloat16).
     - Beam search copies the input to every beam, so all rows of the cross-attention cache
       hold the same keys and values (12 layers x keys and values x 10 beams x ~64 tokens x
       1280 floats: ~80 MB for BlenderBot's default reply), which transformers reorders with

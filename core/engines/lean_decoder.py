@@ -23,6 +23,7 @@ float32 replies are token for token those of transformers in the tests.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -79,10 +80,24 @@ class LeanDecoder:
     """Replaces a BlenderBot decoder's ``forward``; falls back to it outside its one case."""
 
     def __init__(self, decoder: Any) -> None:  # a BlenderbotDecoder
-        self.decoder: Any = decoder
-        self.original = decoder.forward
+        # The decoder holds this object as its ``forward``; a strong reference back would
+        # keep both (a model's weights) alive after the engine lets go, until a full GC.
+        self._decoder = weakref.ref(decoder)
         self.layers = [LayerPlan(layer) for layer in decoder.layers]
         self.final_norm = norm_of(decoder.layer_norm)
+
+    @property
+    def decoder(self) -> Any:
+        decoder = self._decoder()
+        if decoder is None:
+            raise ReferenceError("the decoder of this step is gone")
+        return decoder
+
+    @property
+    def original(self) -> Any:
+        """transformers' own ``forward`` of the decoder, bound to it."""
+        decoder = self.decoder
+        return type(decoder).forward.__get__(decoder)
 
     def __call__(
         self,
@@ -150,8 +165,7 @@ class LeanDecoder:
         for index, plan in enumerate(self.layers):
             normed = functional.layer_norm(hidden, *plan.self_norm)
             query, key, value = (plan.heads_of(part) for part in plan.query_key_value(normed))
-            own.update(key, value, index)
-            keys, values = own.layers[index].float_views()
+            keys, values = own.update(key, value, index)  # float32 views
             attended = attend(query, keys, values, plan.scaling)
             hidden = hidden + plan.out(attended.transpose(1, 2).reshape(rows, 1, -1))
 
