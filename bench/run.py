@@ -290,19 +290,43 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         return run_app_self_test(args, folder.path, data_dir)
     started = time.perf_counter()
     engine = Int8Engine(folder, data_dir, args.threads)
-    load_s = timed_load(engine)  # to "Ready"; the layers are packed after it
+    steps: list[tuple[str, float]] = []
+    engine.load(lambda percent, text: steps.append((text, time.perf_counter())))
+    load_s = steps[-1][1] - started  # to "Ready"; the layers are packed after it
     engine.wait_until_packed()
-    packed_s = time.perf_counter() - started
+    steps.append(("packed", time.perf_counter()))
+    packed_s = steps[-1][1] - started
     greedy = timed_reply(engine, GREEDY)
     beam = timed_reply(engine, BEAM10)
     return {
         "load_s": load_s,
         "packed_s": packed_s,
+        "load_phases_s": load_phases(started, steps),
         "greedy_s": greedy["reply_s"],
         "first_token_s": greedy["first_token_s"],
         "beam10_s": beam["reply_s"],
         "peak_rss_mb": peak_rss_mb(),
     }
+
+
+# The int8 engine's progress texts that begin each phase of a load (int8_engine.load).
+LOAD_PHASES = {
+    "Reading the tokenizer…": "imports (torch, transformers)",
+    "Loading the int8 model…": "tokenizer and generation settings",
+    "Ready": "model code import, the model on the meta device, reading the weights",
+    "packed": "FBGEMM packing, after Ready",
+}
+
+
+def load_phases(started: float, steps: list[tuple[str, float]]) -> dict[str, float]:
+    """Seconds of each phase of a load, from the times its progress texts were reported."""
+    phases: dict[str, float] = {}
+    last = started
+    for text, when in steps:
+        if text in LOAD_PHASES:
+            phases[LOAD_PHASES[text]] = when - last
+            last = when
+    return phases
 
 
 def run_app_self_test(args: argparse.Namespace, model: Path, data_dir: Path) -> dict[str, Any]:
@@ -542,6 +566,10 @@ def format_table(report: dict[str, Any]) -> str:
         f"{load['fast_int8_with_conversion']:.2f} s converting first "
         f"(the conversion: {report['conversion_s']:.2f} s; its process peaked at "
         f"{report['conversion_process']['peak_rss_mb']:.0f} MB)",
+        "  where a fresh load's time went: "
+        + "; ".join(
+            f"{name} {seconds:.2f} s" for name, seconds in process["load_phases_s"].items()
+        ),
         f"int8 bandwidth floor, greedy: {floor['weights_read_per_step_mb']:.0f} MB per step x "
         f"{floor['decoding_steps']} steps at {floor['bandwidth_gbs']:.1f} GB/s (measured) = "
         f"{floor['int8_greedy_floor_s']:.3f} s; "

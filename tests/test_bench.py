@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.run import GROWTH_TARGETS, MODEL_NAME, TARGETS, main, model_sizes, space_problem
+from bench.run import (
+    GROWTH_TARGETS,
+    LOAD_PHASES,
+    MODEL_NAME,
+    TARGETS,
+    main,
+    model_sizes,
+    space_problem,
+)
 from bench.sizes import Needs, Parameters, folder_name
 from bench.system import decoder_step_bytes
 from random_models import REAL_CONFIG_DIR, build_blenderbot
@@ -37,6 +45,12 @@ def test_the_benchmark_prints_its_report(
     assert report["reply_tokens"]["greedy_tokens_fast_int8"] > 0
     assert report["load_s"]["fast_int8_with_conversion"] > 0
     assert report["fast_only_process"]["app_self_test"]["engine"] == "int8"  # the real app
+    phases = report["fast_only_process"]["load_phases_s"]
+    assert list(phases) == list(LOAD_PHASES.values())  # every phase, in order
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert sum(phases.values()) == pytest.approx(
+        report["load_s"]["fast_int8_reusing_conversion_packed"]
+    )
     assert report["model"] == "400m" and report["weights"]["parameters"] > 0
     assert report["conversion_s"] >= 0 and report["conversion_process"]["peak_rss_mb"] > 0
     assert report["floor"]["float32_greedy_floor_s"] > report["floor"]["int8_greedy_floor_s"]
