@@ -25,18 +25,14 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from core.context import Turn
 from core.engines.base import (
     EngineError,
     GenerationCancelled,
     ModelInfo,
     ProgressCallback,
-    Reply,
-    TextCallback,
 )
 from core.engines.int8_format import (
     METADATA_FILE,
@@ -48,7 +44,6 @@ from core.engines.int8_format import (
 from core.engines.transformers_engine import TransformersEngine
 from core.heap import release_free_memory
 from core.models import ModelFolder
-from core.settings import GenerationSettings
 
 log = logging.getLogger(__name__)
 
@@ -146,18 +141,8 @@ class Int8Engine(TransformersEngine):
         if self._packing is not None:
             self._packing.wait(stop)
 
-    def generate(
-        self,
-        turns: Sequence[Turn],
-        settings: GenerationSettings,
-        on_text: TextCallback,
-        stop: threading.Event,
-        persona: str = "",
-        avoid: Sequence[str] = (),
-        prefix: str = "",
-    ) -> Reply:
+    def _before_reply(self, stop: threading.Event) -> None:
         self.wait_until_packed(stop)  # Stop works while a reply waits for the packing
-        return super().generate(turns, settings, on_text, stop, persona, avoid, prefix)
 
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
         """A cache sized for the reply that keeps the input once (``int8_layers.reply_cache``)."""

@@ -181,6 +181,7 @@ class TransformersEngine:
         """
         from transformers import StoppingCriteriaList
 
+        self._before_reply(stop)
         window = self.fit(turns, persona)
         started = time.perf_counter()
         prefix_ids = self._prefix_ids(prefix, window)
@@ -222,6 +223,10 @@ class TransformersEngine:
             context=window,
             engine=self.label,
         )
+
+    def _before_reply(self, stop: threading.Event) -> None:
+        """What an engine must finish before a reply (nothing here); may raise
+        ``GenerationCancelled`` once ``stop`` is set."""
 
     def decoding_defaults(self) -> dict[str, Any]:
         """What replies decode with where no setting overrides it: the model's generation
