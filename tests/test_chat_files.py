@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
 from core.conversation import Conversation
+from core.engines.base import GenerationCancelled
+from core.engines.transformers_engine import TransformersEngine
 from core.settings import GenerationSettings
 from core.transcript import AUTOSAVE_FILE_NAME, Transcript, load, save
 from tests.conftest import WindowFactory
@@ -153,8 +156,14 @@ def test_rename_with_f2_and_pin_to_the_top(
 
 
 def test_a_reply_in_flight_lands_in_its_own_chat_and_stop_still_reaches_it(
-    qtbot: Any, make_window: WindowFactory, slow_model: Path
+    qtbot: Any, make_window: WindowFactory, slow_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def held_until_stop(self: TransformersEngine, stop: threading.Event) -> None:
+        """The reply stays in flight until Stop (it raced the first streamed token before)."""
+        if stop.wait(timeout=60):
+            raise GenerationCancelled()
+
+    monkeypatch.setattr(TransformersEngine, "_before_reply", held_until_stop)
     window = make_window(slow_model)
     window.session.set_settings(GREEDY.with_changes(min_length=120, max_length=120))
     window.input_box.setPlainText("Tell me a long story")
