@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+import warnings
 import weakref
 from pathlib import Path
 
@@ -133,3 +134,27 @@ def test_a_dropped_engine_frees_its_model_at_once(tiny_model: Path, tmp_path: Pa
         assert decoder() is None
     finally:
         gc.enable()
+
+
+def test_packing_on_its_thread_leaves_the_warning_filters_of_other_threads_alone() -> None:
+    """``warnings.catch_warnings`` in the packing thread swapped the process's filters while
+    FBGEMM packed (it is not thread-safe): another thread's warnings were silenced meanwhile."""
+    import torch
+
+    from core.engines.int8_engine import Packing
+
+    if "fbgemm" not in torch.backends.quantized.supported_engines:
+        pytest.skip("FBGEMM is missing: nothing is packed")
+    layers = []
+    for _ in range(40):
+        layer = Int8Linear.from_linear(torch.nn.Linear(512, 512))
+        layers.append(layer)
+    filters = warnings.filters
+    seen: set[int] = set()
+    packing = Packing(list(layers))
+    packing.start()
+    while packing._thread.is_alive():
+        seen.add(id(warnings.filters))
+    packing.wait()
+    assert seen == {id(filters)} and warnings.filters is filters
+    assert all(layer._packed is not None for layer in layers)

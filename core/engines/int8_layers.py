@@ -23,6 +23,14 @@ import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, EncoderDecoderCache
 
 QMAX = 127.0
+# torch.ao's eager-mode quantized tensors are deprecated, not FBGEMM's packing op that takes
+# one. A filter, not ``warnings.catch_warnings``: packing runs on a thread of its own, and
+# catch_warnings swaps the process's filters (any other thread's warnings were lost meanwhile).
+warnings.filterwarnings(
+    "ignore",
+    message="torch.quantize_per_tensor, torch.quantize_per_channel",
+    category=UserWarning,
+)
 # The op's one overload, looked up once rather than through the op packet at every call.
 LINEAR_DYNAMIC = torch.ops.quantized.linear_dynamic.default
 
@@ -59,14 +67,12 @@ class Int8Linear(torch.nn.Module):
         if "fbgemm" not in torch.backends.quantized.supported_engines:
             return False
         torch.backends.quantized.engine = "fbgemm"
-        with warnings.catch_warnings():  # torch.ao's eager-mode API is deprecated, not the op
-            warnings.simplefilter("ignore")
-            quantized = torch._make_per_channel_quantized_tensor(
-                self.weight_int8,
-                self.weight_scale.double(),
-                torch.zeros(self.out_features, dtype=torch.long),
-                0,
-            )
+        quantized = torch._make_per_channel_quantized_tensor(
+            self.weight_int8,
+            self.weight_scale.double(),
+            torch.zeros(self.out_features, dtype=torch.long),
+            0,
+        )
         self._packed = torch.ops.quantized.linear_prepack(quantized, self.bias)
         # FBGEMM keeps its own copy; the int8 buffer is not needed any more.
         self.weight_int8 = torch.empty((0, self.in_features), dtype=torch.int8)
