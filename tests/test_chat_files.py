@@ -22,6 +22,7 @@ from core.settings import GenerationSettings
 from core.transcript import AUTOSAVE_FILE_NAME, Transcript, load, save
 from tests.conftest import WindowFactory
 from tests.test_cli import last_json_line, run_main
+from tests.worker_signals import worker_signal
 
 DATA = Path(__file__).parent / "data"
 GREEDY = GenerationSettings(num_beams=1, do_sample=False)
@@ -176,7 +177,7 @@ def test_a_reply_in_flight_lands_in_its_own_chat_and_stop_still_reaches_it(
     row = window.chat_list_model.row_of(busy)
     assert busy.busy and "replying" in str(window.chat_list_model.index(row).data())
     assert not window.stop_button.isEnabled()  # the shown chat has no reply running
-    with qtbot.waitSignal(window.host.worker.reply_cancelled, timeout=60_000):
+    with worker_signal(qtbot, window.host.worker.reply_cancelled, timeout=60_000):
         window.session.stop(busy)
     qtbot.waitUntil(lambda: not busy.busy, timeout=10_000)
     assert messages(window) == []

@@ -33,6 +33,7 @@ from core.engines.transformers_engine import TransformersEngine
 from core.models import ModelFolder, resolve
 from core.requests import LoadRequest
 from core.settings import GenerationSettings
+from tests.worker_signals import worker_signal
 
 NO_GPU = DeviceProbe()
 ONE_H200 = DeviceProbe(cuda_available=True, cuda_names=("NVIDIA H200",), cuda_bf16=(True,))
@@ -243,7 +244,7 @@ def test_the_worker_loads_on_the_device_the_request_names(
 
     host = WorkerHost(ChatWorker(tmp_path))
     try:
-        with qtbot.waitSignal(host.worker.loaded, timeout=60_000) as loaded:
+        with worker_signal(qtbot, host.worker.loaded, timeout=60_000) as loaded:
             host.load_requested.emit(LoadRequest(str(tiny_model), "transformers", 1, "cuda:7"))
         info = loaded.args[0]
         assert info.device == "cpu"

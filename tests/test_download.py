@@ -33,6 +33,7 @@ from core.models import (
 from gui.dialogs import ModelMissingDialog, human_size
 from tests.conftest import NetworkGuard, WindowFactory
 from tests.fake_hub import FakeHub
+from tests.worker_signals import worker_signal
 
 REPO_ID = "confab-test/tiny-blenderbot"
 MODEL_FILES = {
@@ -404,7 +405,7 @@ def test_cancel_in_the_progress_dialog_stops_the_download(
         return True
 
     driver = DialogDriver(user)
-    with qtbot.waitSignal(window.host.worker.download_cancelled, timeout=30_000):
+    with worker_signal(qtbot, window.host.worker.download_cancelled, timeout=30_000):
         window.start_loading()
     driver.timer.stop()
 

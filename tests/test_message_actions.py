@@ -14,6 +14,7 @@ from core.settings import GenerationSettings
 from core.transcript import load
 from gui.message_list import how_made
 from tests.conftest import WindowFactory
+from tests.worker_signals import worker_signal
 
 GREEDY = GenerationSettings(num_beams=1, do_sample=False, min_length=1, max_length=12)
 
@@ -196,7 +197,7 @@ def test_undo_is_refused_while_a_reply_is_written(
     window.chat_undo.undo()
     assert window.statusBar().currentMessage().startswith("Wait for the reply")
     assert window.conversation.messages[0].content == "Tell me a story"
-    with qtbot.waitSignal(window.host.worker.reply_cancelled, timeout=60_000):
+    with worker_signal(qtbot, window.host.worker.reply_cancelled, timeout=60_000):
         window.stop_reply()
 
 
@@ -396,7 +397,7 @@ def test_after_stop_and_from_the_list_typing_goes_to_the_input_box(
     window.send_message()
     qtbot.waitUntil(lambda: window.message_model.rowCount() == 2, timeout=10_000)
     window.stop_button.setFocus()  # as a click gives it
-    with qtbot.waitSignal(window.host.worker.reply_cancelled, timeout=60_000):
+    with worker_signal(qtbot, window.host.worker.reply_cancelled, timeout=60_000):
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     QApplication.processEvents()
     assert window.input_box.hasFocus()  # not the message list

@@ -30,6 +30,7 @@ from core.settings import FAST_PRESET, PRESETS, GenerationSettings
 from gui.worker import ChatWorker, WorkerHost
 from tests.conftest import NetworkGuard, WindowFactory
 from tests.fake_openai import FakeOpenAI
+from tests.worker_signals import worker_signal
 
 HELLO = (Turn("user", "Hello there"),)
 KEY = "sk-test-SECRET-4242"
@@ -433,7 +434,7 @@ def test_the_window_stays_responsive_while_a_slow_server_streams(
 ) -> None:
     fake.slow_chunk_s = 0.1
     config = ServerConfig("fake", fake.base_url, "slow-stream")
-    with qtbot.waitSignal(host.worker.loaded, timeout=10_000) as loaded:
+    with worker_signal(qtbot, host.worker.loaded, timeout=10_000) as loaded:
         host.load_requested.emit(LoadRequest("fake", "auto", 1, server=config))
     assert loaded.args[0].engine == "remote" and loaded.args[0].reference == ""
     ticks: list[float] = []
@@ -443,7 +444,7 @@ def test_the_window_stays_responsive_while_a_slow_server_streams(
     deltas: list[str] = []
     host.worker.reply_delta.connect(lambda request_id, delta: deltas.append(delta))
     heartbeat.start()
-    with qtbot.waitSignal(host.worker.reply_cancelled, timeout=10_000):
+    with worker_signal(qtbot, host.worker.reply_cancelled, timeout=10_000):
         host.generate(GenerateRequest(1, HELLO))
         qtbot.waitUntil(lambda: len(deltas) >= 10, timeout=10_000)
         host.stop_reply(1)
@@ -457,7 +458,7 @@ def test_offline_mode_never_contacts_the_server(
     fake: FakeOpenAI, host: WorkerHost, qtbot: Any, offline: None, no_network: NetworkGuard
 ) -> None:
     config = ServerConfig("gpu-box", fake.base_url, "normal")
-    with qtbot.waitSignal(host.worker.load_failed, timeout=10_000) as failed:
+    with worker_signal(qtbot, host.worker.load_failed, timeout=10_000) as failed:
         host.load_requested.emit(LoadRequest("gpu-box", "auto", 1, server=config))
     assert failed.args[0] == (
         f"Offline mode is on: the server gpu-box (127.0.0.1:{fake.port}) is not contacted."
@@ -471,7 +472,7 @@ def test_the_window_keeps_a_reply_interrupted_by_a_lost_server(
     config = ServerConfig("fake", fake.base_url, "drop")
     window = make_window("drop @ fake", server=config)
     assert window.model_info.engine == "remote"
-    with qtbot.waitSignal(window.host.worker.reply_failed, timeout=10_000):
+    with worker_signal(qtbot, window.host.worker.reply_failed, timeout=10_000):
         window.input_box.setPlainText("Say hello")
         window.send_message()
     qtbot.waitUntil(lambda: not window.session.pending, timeout=5_000)

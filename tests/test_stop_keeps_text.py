@@ -14,6 +14,7 @@ from core.settings import GenerationSettings
 from core.transcript import load
 from gui.message_list import TimeRole
 from tests.conftest import WindowFactory
+from tests.worker_signals import worker_signal
 
 LONG_GREEDY = GenerationSettings(num_beams=1, do_sample=False, min_length=120, max_length=120)
 
@@ -33,7 +34,7 @@ def test_a_stopped_reply_keeps_its_text_and_the_bot_sees_it_next_turn(
     window.session.set_settings(LONG_GREEDY)
     deltas = start_reply(qtbot, window, "Tell me a very long story")
     qtbot.waitUntil(lambda: len(deltas) >= 3, timeout=60_000)
-    with qtbot.waitSignal(window.host.worker.reply_cancelled, timeout=60_000):
+    with worker_signal(qtbot, window.host.worker.reply_cancelled, timeout=60_000):
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.session.pending, timeout=10_000)
     stopped = window.conversation.messages[-1]
@@ -62,7 +63,7 @@ def test_a_beam_search_stopped_before_it_wrote_marks_the_question(
 ) -> None:
     window = make_window(slow_model)
     start_reply(qtbot, window, "Tell me about dogs")  # the model's default: beam 10
-    with qtbot.waitSignal(window.host.worker.reply_cancelled, timeout=60_000):
+    with worker_signal(qtbot, window.host.worker.reply_cancelled, timeout=60_000):
         window.stop_reply()
     qtbot.waitUntil(lambda: not window.session.pending, timeout=10_000)
     (question,) = window.conversation.messages

@@ -18,6 +18,7 @@ from gui.welcome_panel import describe_duration, seconds_left
 from tests.conftest import WindowFactory
 from tests.fake_hub import FakeHub
 from tests.test_download import REPO_ID, DialogDriver, make_repo, serve
+from tests.worker_signals import worker_signal
 
 LOADING_NOTE = "The bot will answer once the model is loaded."
 HONEST_NOTE = "No model is loading, so the bot cannot answer yet."
@@ -253,7 +254,7 @@ def test_while_downloading_the_panel_shows_the_size_and_a_cancel_leaves_guidance
         return True
 
     driver = DialogDriver(user)
-    with qtbot.waitSignal(window.host.worker.download_cancelled, timeout=30_000):
+    with worker_signal(qtbot, window.host.worker.download_cancelled, timeout=30_000):
         window.start_loading()
     driver.timer.stop()
     from gui.dialogs import human_size

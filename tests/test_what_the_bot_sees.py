@@ -11,6 +11,7 @@ from core.conversation import Conversation
 from core.transcript import Transcript, save
 from gui.message_list import BoundaryRole, SeenRole, TimeRole
 from tests.conftest import WindowFactory
+from tests.worker_signals import worker_signal
 
 TOPICS = ["dogs", "the sea", "music", "pizza", "the weather", "books", "the mountains"]
 
@@ -29,7 +30,7 @@ def long_chat(data: Path, newest: str) -> None:
 def shown_with_measurement(qtbot: Any, make_window: WindowFactory, model: Path, data: Path) -> Any:
     window = make_window(model, data_dir=data)
     (chat,) = [c for c in window.library.chats.values() if c.path is not None]
-    with qtbot.waitSignal(window.host.worker.context_measured, timeout=30_000):
+    with worker_signal(qtbot, window.host.worker.context_measured, timeout=30_000):
         window.show_chat(chat)
     qtbot.waitUntil(lambda: window.message_model.index(0).data(SeenRole) is not None)
     qtbot.waitUntil(lambda: "context" in window.context_label.text(), timeout=10_000)

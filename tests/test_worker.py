@@ -15,6 +15,7 @@ from core.engines.base import ModelInfo, Reply
 from core.requests import GenerateRequest, LoadRequest
 from core.settings import GenerationSettings
 from gui.worker import ChatWorker, WorkerHost
+from tests.worker_signals import Received, worker_signal
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def load(model: Path | str) -> LoadRequest:
 def test_loading_reports_progress_then_the_model(host: Any, qtbot: Any, tiny_model: Path) -> None:
     progress: list[int] = []
     host.worker.load_progress.connect(lambda percent, text: progress.append(percent))
-    with qtbot.waitSignal(host.worker.loaded, timeout=60_000) as loaded:
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000) as loaded:
         host.load_requested.emit(load(tiny_model))
     info = loaded.args[0]
     assert isinstance(info, ModelInfo)
@@ -41,12 +42,12 @@ def test_loading_reports_progress_then_the_model(host: Any, qtbot: Any, tiny_mod
 
 
 def test_a_reply_comes_back_with_its_request_id(host: Any, qtbot: Any, tiny_model: Path) -> None:
-    with qtbot.waitSignal(host.worker.loaded, timeout=60_000):
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
         host.load_requested.emit(load(tiny_model))
     request = GenerateRequest(7, (Turn("user", "Hi there"),), GenerationSettings(num_beams=1))
     deltas: list[str] = []
     host.worker.reply_delta.connect(lambda request_id, delta: deltas.append(delta))
-    with qtbot.waitSignal(host.worker.reply_finished, timeout=60_000) as finished:
+    with worker_signal(qtbot, host.worker.reply_finished, timeout=60_000) as finished:
         host.generate(request)
     request_id, reply = finished.args
     assert request_id == 7 and isinstance(reply, Reply)
@@ -59,17 +60,18 @@ LONG_GREEDY = GenerationSettings(num_beams=1, do_sample=False, min_length=120, m
 def test_stop_ends_a_running_reply_within_a_few_steps(
     host: Any, qtbot: Any, slow_model: Path
 ) -> None:
-    with qtbot.waitSignal(host.worker.loaded, timeout=60_000):
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
         host.load_requested.emit(load(slow_model))
     request = GenerateRequest(3, (Turn("user", "Tell me about dogs"),), LONG_GREEDY)
     deltas: list[str] = []
     host.worker.reply_delta.connect(lambda request_id, delta: deltas.append(delta))
-    host.worker.reply_finished.connect(lambda *args: pytest.fail("the reply was not stopped"))
-    with qtbot.waitSignal(host.worker.reply_cancelled, timeout=60_000) as cancelled:
+    finished = Received(host.worker.reply_finished)
+    with worker_signal(qtbot, host.worker.reply_cancelled, timeout=60_000) as cancelled:
         host.generate(request)
         qtbot.waitUntil(lambda: len(deltas) >= 3, timeout=60_000)
         host.stop_reply(3)
     assert cancelled.args == [3]
+    assert finished.emissions == [], "the reply was not stopped"
     # The reply was running (it had streamed text), and it stopped long before its 119 tokens.
     assert 3 <= len(deltas) < 60
     assert 3 not in host.running
@@ -77,22 +79,21 @@ def test_stop_ends_a_running_reply_within_a_few_steps(
 
 def test_each_reply_has_its_own_stop(host: Any, qtbot: Any, tiny_model: Path) -> None:
     """A Stop meant for one reply never reaches the next one, however quickly it follows."""
-    with qtbot.waitSignal(host.worker.loaded, timeout=60_000):
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
         host.load_requested.emit(load(tiny_model))
     first = GenerateRequest(1, (Turn("user", "Hi"),), GenerationSettings(num_beams=1))
     second = GenerateRequest(2, (Turn("user", "Hi again"),), GenerationSettings(num_beams=1))
-    host.generate(first)
-    host.stop_reply(1)
-    host.generate(second)
-    with qtbot.waitSignal(host.worker.reply_finished, timeout=60_000) as finished:
-        pass
+    with worker_signal(qtbot, host.worker.reply_finished, timeout=60_000) as finished:
+        host.generate(first)
+        host.stop_reply(1)
+        host.generate(second)
     assert finished.args[0] == 2
     assert first.stop.is_set() and not second.stop.is_set()
 
 
 def test_shutdown_stops_the_reply_in_flight(qtbot: Any, tmp_path: Path, slow_model: Path) -> None:
     host = WorkerHost(ChatWorker(tmp_path))
-    with qtbot.waitSignal(host.worker.loaded, timeout=60_000):
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
         host.load_requested.emit(load(slow_model))
     started = threading.Event()
     direct = Qt.ConnectionType.DirectConnection  # set in the worker's thread: no event loop here
@@ -106,18 +107,18 @@ def test_shutdown_stops_the_reply_in_flight(qtbot: Any, tmp_path: Path, slow_mod
 
 def test_a_bad_folder_fails_with_a_message(host: Any, qtbot: Any, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    with qtbot.waitSignal(host.worker.load_failed, timeout=60_000) as failed:
+    with worker_signal(qtbot, host.worker.load_failed, timeout=60_000) as failed:
         host.load_requested.emit(load(tmp_path / "empty"))
     assert "config.json" in failed.args[0]
 
 
 def test_an_uncached_hub_model_is_reported_missing(host: Any, qtbot: Any, hub_cache: Path) -> None:
-    with qtbot.waitSignal(host.worker.model_missing, timeout=60_000) as missing:
+    with worker_signal(qtbot, host.worker.model_missing, timeout=60_000) as missing:
         host.load_requested.emit(load("facebook/blenderbot-400M-distill"))
     assert missing.args == ["facebook/blenderbot-400M-distill"]
 
 
 def test_generating_before_loading_fails_politely(host: Any, qtbot: Any) -> None:
-    with qtbot.waitSignal(host.worker.reply_failed, timeout=10_000) as failed:
+    with worker_signal(qtbot, host.worker.reply_failed, timeout=10_000) as failed:
         host.generate(GenerateRequest(1, (Turn("user", "Hi"),)))
     assert "not loaded" in failed.args[1]
