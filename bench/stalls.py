@@ -13,6 +13,7 @@ It runs the real window in a child process, since only the first import in a pro
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -57,6 +58,7 @@ def child(model: str, engine: EngineChoice, data_dir: Path, seconds: float) -> d
     ready: list[float] = []
 
     main_ident = threading.main_thread().ident
+    collections = record_collections(started)
 
     def worker_stack() -> list[str]:
         """The innermost frames of every other thread (the model worker's, while loading)."""
@@ -92,13 +94,43 @@ def child(model: str, engine: EngineChoice, data_dir: Path, seconds: float) -> d
     heartbeat.start()
     QTimer.singleShot(0, window.start_loading)
     app.exec()
+    for stall in stalls:  # the collector's share of each stall
+        begun = stall["at_s"] - stall["ms"] / 1000
+        stall["gc_ms"] = round(
+            sum(
+                max(0.0, min(end, stall["at_s"]) - max(start, begun)) * 1000
+                for start, end, _ in collections
+            )
+        )
     return {
         "engine": engine,
         "ready_s": round(ready[0] - started, 3) if ready else None,
         "worst_stall_ms": max((s["ms"] for s in stalls), default=0),
         "stalls_over_50ms": len(stalls),
         "stalls": sorted(stalls, key=lambda s: -s["ms"])[:8],
+        "collections_over_20ms": [
+            [round(start, 3), round((end - start) * 1000), generation]
+            for start, end, generation in collections
+            if end - start >= 0.02
+        ],
     }
+
+
+def record_collections(started: float) -> list[tuple[float, float, int]]:
+    """Every garbage collection from now on, as (start s, end s, generation) from
+    ``started``: a full one holds the GIL, so the GUI thread stalls while it runs."""
+    collections: list[tuple[float, float, int]] = []
+    begun: dict[int, float] = {}
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter() - started
+        if phase == "start":
+            begun[threading.get_ident()] = now
+        elif (start := begun.pop(threading.get_ident(), None)) is not None:
+            collections.append((start, now, info["generation"]))
+
+    gc.callbacks.append(on_collection)
+    return collections
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     for stall in report["stalls"]:
         where = " <- ".join(reversed(stall["worker"][-3:]))
         line = f"  {stall['ms']:4d} ms at {stall['at_s']:6.2f} s  worker at {where}"
+        if stall["gc_ms"]:
+            line += f"  (garbage collection: {stall['gc_ms']} ms of it)"
         print(line, file=sys.stderr)
     return 0
 

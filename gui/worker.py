@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from core.engines import create_engine
 from core.engines.base import Engine, EngineError, GenerationCancelled, ModelInfo
+from core.heap import collect_dropped_model, long_lived_objects
 from core.models import (
     DownloadCancelled,
     DownloadPlan,
@@ -76,14 +77,19 @@ class ChatWorker(QObject):
         reference = request.reference
         self.load_progress.emit(0, self.tr("Looking for the model…"))
         try:
-            if request.server is not None:
-                engine = remote_engine(request.server, request.api_key)
-            else:
-                folder = resolve(reference)
-                engine = create_engine(
-                    request.engine_choice, folder, self.data_dir, request.threads, request.device
-                )
-            info = engine.load(self._report_load_progress)
+            with long_lived_objects():  # torch's and transformers' imports are here
+                if request.server is not None:
+                    engine = remote_engine(request.server, request.api_key)
+                else:
+                    folder = resolve(reference)
+                    engine = create_engine(
+                        request.engine_choice,
+                        folder,
+                        self.data_dir,
+                        request.threads,
+                        request.device,
+                    )
+                info = engine.load(self._report_load_progress)
         except ModelNotCached as missing:
             self.model_missing.emit(missing.repo_id)
             self._keep_previous_model()
@@ -104,7 +110,10 @@ class ChatWorker(QObject):
             return
         # A server is not a model to load at the next start: its reference stays empty.
         remembered = reference if request.server is None else ""
-        self.engine, self.info = engine, replace(info, reference=remembered)
+        replaced, self.engine, self.info = self.engine, engine, replace(info, reference=remembered)
+        if replaced is not None:
+            del replaced
+            collect_dropped_model()
         log.info("loaded %s with %s in %.2f s", info.model_id, info.engine, info.load_s)
         self.loaded.emit(self.info)
 

@@ -1,12 +1,17 @@
-"""The C heap settings of ``core.heap``, observed through glibc's own report (Linux only)."""
+"""``core.heap``: the C heap settings, observed through glibc's own report (Linux only), and
+the garbage collector around a model load."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
+
+from core.heap import collect_dropped_model, long_lived_objects
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 
@@ -44,3 +49,50 @@ def heaps(tmp_path: Path, one: bool) -> int:
 def test_one_arena_keeps_every_thread_on_one_heap(tmp_path: Path) -> None:
     assert heaps(tmp_path, one=False) > 1  # glibc's default: threads get heaps of their own
     assert heaps(tmp_path, one=True) == 1
+
+
+class Cycle:
+    """An object in a reference cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_load_runs_without_full_collections_and_freezes_what_it_made() -> None:
+    full_passes: list[int] = []
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_passes.append(1)
+
+    frozen = gc.get_freeze_count()
+    gc.callbacks.append(on_collection)
+    try:
+        with long_lived_objects():
+            assert not gc.isenabled()
+            made = [[n] for n in range(300_000)]  # as many objects as an import makes
+        assert gc.isenabled()
+        assert full_passes == []
+        assert gc.get_freeze_count() >= frozen + len(made)
+    finally:
+        gc.callbacks.remove(on_collection)
+        gc.unfreeze()  # what this test froze, back in the suite's hands
+        gc.collect()
+        gc.freeze()
+
+
+def test_a_failed_load_turns_the_collector_back_on() -> None:
+    with pytest.raises(OSError), long_lived_objects():
+        raise OSError("no such model")
+    assert gc.isenabled()
+
+
+def test_a_replaced_models_frozen_cycles_are_collected() -> None:
+    with long_lived_objects():
+        model = Cycle()
+    freed = weakref.ref(model)
+    del model
+    gc.collect()
+    assert freed() is not None  # frozen: a normal collection never looks at it
+    collect_dropped_model()
+    assert freed() is None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +124,19 @@ def test_generating_before_loading_fails_politely(host: Any, qtbot: Any) -> None
     with worker_signal(qtbot, host.worker.reply_failed, timeout=10_000) as failed:
         host.generate(GenerateRequest(1, (Turn("user", "Hi"),)))
     assert "not loaded" in failed.args[1]
+
+
+def test_a_load_is_frozen_and_a_replaced_model_is_freed_even_in_a_cycle(
+    host: Any, qtbot: Any, tiny_model: Path
+) -> None:
+    frozen = gc.get_freeze_count()
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
+        host.load_requested.emit(load(tiny_model))
+    assert gc.get_freeze_count() > frozen  # the collector no longer scans the loaded model
+    first = host.worker.engine
+    first.itself = first  # a reference cycle, as the lean step once had
+    freed = weakref.ref(first)
+    del first
+    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
+        host.load_requested.emit(load(tiny_model))
+    assert freed() is None
