@@ -271,6 +271,7 @@ def timed_load(engine: Engine) -> float:
 def run_child(args: argparse.Namespace) -> dict[str, Any]:
     from core.engines.int8_engine import Int8Engine
     from core.engines.int8_format import is_complete
+    from core.heap import long_lived_objects
 
     folder = model_folder(args.cache, args.model[0])
     data_dir = args.cache / "data"
@@ -291,7 +292,8 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     engine = Int8Engine(folder, data_dir, args.threads)
     steps: list[tuple[str, float]] = []
-    engine.load(lambda percent, text: steps.append((text, time.perf_counter())))
+    with long_lived_objects():  # as the app's worker loads
+        engine.load(lambda percent, text: steps.append((text, time.perf_counter())))
     load_s = steps[-1][1] - started  # to "Ready"; the layers are packed after it
     engine.wait_until_packed()
     steps.append(("packed", time.perf_counter()))

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterator
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+# A full collection waits for this many middle-generation ones: never, during a load.
+NO_FULL_COLLECTION = 2**31 - 1
 
 
 @functools.cache  # release_free_memory runs after every packed layer
@@ -53,26 +55,26 @@ def release_free_memory() -> None:
 @contextlib.contextmanager
 def long_lived_objects() -> Iterator[None]:
     """Load a model without the garbage collector's full passes, and set aside for good
-    what the load made.
+    what exists when the load ends.
 
     A full collection scans every object while holding the GIL, so the GUI thread stops for
     as long as it runs. Importing torch and transformers makes ~370,000 objects that live as
-    long as the app. With the collector on, each growth of a quarter set off a full pass
-    of 24 to 185 ms on the worker thread: five of the eight start-up stalls over 50 ms
-    (``python -m bench.stalls``). Frozen (``gc.freeze``), they are not scanned again;
-    objects made later are collected as before.
+    long as the app. With the collector as it is, each growth of a quarter set off a full
+    pass of 24 to 185 ms on the worker thread: five of the eight start-up stalls over 50 ms
+    (``python -m bench.stalls``). The young generations are still collected meanwhile, so
+    garbage the GUI thread makes during a long load (a conversion) is freed as before.
+    Frozen (``gc.freeze``), the long-lived objects are not scanned again.
 
-    Garbage the load made in reference cycles is frozen too; ``collect_dropped_model``
-    collects it when a model is replaced.
+    Garbage that reached the oldest generation by the end is frozen too;
+    ``collect_dropped_model`` collects it when a model is replaced.
     """
-    enabled = gc.isenabled()
-    gc.disable()
+    youngest, middle, oldest = gc.get_threshold()
+    gc.set_threshold(youngest, middle, NO_FULL_COLLECTION)
     try:
         yield
     finally:
         gc.freeze()
-        if enabled:
-            gc.enable()
+        gc.set_threshold(youngest, middle, oldest)
 
 
 def collect_dropped_model() -> None:

@@ -68,10 +68,10 @@ def test_a_load_runs_without_full_collections_and_freezes_what_it_made() -> None
     frozen = gc.get_freeze_count()
     gc.callbacks.append(on_collection)
     try:
+        thresholds = gc.get_threshold()
         with long_lived_objects():
-            assert not gc.isenabled()
             made = [[n] for n in range(300_000)]  # as many objects as an import makes
-        assert gc.isenabled()
+        assert gc.get_threshold() == thresholds
         assert full_passes == []
         assert gc.get_freeze_count() >= frozen + len(made)
     finally:
@@ -81,10 +81,21 @@ def test_a_load_runs_without_full_collections_and_freezes_what_it_made() -> None
         gc.freeze()
 
 
-def test_a_failed_load_turns_the_collector_back_on() -> None:
+def test_the_young_are_still_collected_during_a_load() -> None:
+    with long_lived_objects():
+        short_lived = Cycle()
+        freed = weakref.ref(short_lived)
+        del short_lived
+        kept = [[] for _ in range(5_000)]  # new objects that set off a young collection
+        assert freed() is None
+        del kept
+
+
+def test_a_failed_load_gives_the_collector_its_thresholds_back() -> None:
+    thresholds = gc.get_threshold()
     with pytest.raises(OSError), long_lived_objects():
         raise OSError("no such model")
-    assert gc.isenabled()
+    assert gc.get_threshold() == thresholds
 
 
 def test_a_replaced_models_frozen_cycles_are_collected() -> None:
