@@ -280,7 +280,8 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
         existing = is_complete(Int8Engine(folder, data_dir, args.threads).converted_path)
         scratch = Path(tempfile.mkdtemp(prefix="convert-", dir=args.cache)) if existing else None
         try:
-            load_s = timed_load(Int8Engine(folder, scratch or data_dir, args.threads))
+            with long_lived_objects():  # as the app's worker loads
+                load_s = timed_load(Int8Engine(folder, scratch or data_dir, args.threads))
         finally:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)

@@ -9,6 +9,7 @@ import ctypes
 import functools
 import gc
 import sys
+import threading
 from collections.abc import Iterator
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
@@ -54,8 +55,8 @@ def release_free_memory() -> None:
 
 @contextlib.contextmanager
 def long_lived_objects() -> Iterator[None]:
-    """Load a model without the garbage collector's full passes, and set aside for good
-    what exists when the load ends.
+    """Load a model without the garbage collector's full passes, then set aside for good
+    what is alive when the load has succeeded.
 
     A full collection scans every object while holding the GIL, so the GUI thread stops for
     as long as it runs. Importing torch and transformers makes ~370,000 objects that live as
@@ -63,22 +64,42 @@ def long_lived_objects() -> Iterator[None]:
     pass of 24 to 185 ms on the worker thread: five of the eight start-up stalls over 50 ms
     (``python -m bench.stalls``). The young generations are still collected meanwhile, so
     garbage the GUI thread makes during a long load (a conversion) is freed as before.
-    Frozen (``gc.freeze``), the long-lived objects are not scanned again.
 
-    Garbage that reached the oldest generation by the end is frozen too;
-    ``collect_dropped_model`` collects it when a model is replaced.
+    After a successful load the young generations are collected and everything left is
+    frozen (``gc.freeze``): later collections skip it. Garbage that was already in the
+    oldest generation is frozen with it; ``collect_dropped_model`` frees it at the next
+    model switch. A failed load freezes nothing: its half-built model is collected as usual.
+    Loads may overlap (tests): full passes come back when the last one ends.
     """
-    youngest, middle, oldest = gc.get_threshold()
-    gc.set_threshold(youngest, middle, NO_FULL_COLLECTION)
+    global _loads_running
+    with _loads_lock:
+        if _loads_running == 0:
+            _thresholds[:] = gc.get_threshold()
+            gc.set_threshold(_thresholds[0], _thresholds[1], NO_FULL_COLLECTION)
+        _loads_running += 1
+    succeeded = False
     try:
         yield
+        succeeded = True
     finally:
-        gc.freeze()
-        gc.set_threshold(youngest, middle, oldest)
+        with _loads_lock:
+            _loads_running -= 1
+            if succeeded:
+                gc.collect(1)
+                gc.freeze()
+            if _loads_running == 0:
+                gc.set_threshold(*_thresholds)
+
+
+_loads_lock = threading.Lock()
+_loads_running = 0
+_thresholds: list[int] = []  # the collector's, saved while loads run
 
 
 def collect_dropped_model() -> None:
-    """Collect a replaced model's frozen objects (one full pass: only on a model switch)."""
+    """Collect what a replaced model left frozen: one full pass over every object (~0.3 s
+    with torch and transformers loaded), so only at a model switch, on the GUI thread (the
+    garbage may hold Qt objects, which are to be freed on their own thread)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()

@@ -57,6 +57,7 @@ class ChatWorker(QObject):
     reply_finished = Signal(int, object)  # request id, Reply
     reply_failed = Signal(int, str)
     reply_cancelled = Signal(int)
+    model_replaced = Signal()  # after ``loaded``: the GUI thread collects the old model
 
     def __init__(self, data_dir: Path) -> None:
         super().__init__()
@@ -110,12 +111,12 @@ class ChatWorker(QObject):
             return
         # A server is not a model to load at the next start: its reference stays empty.
         remembered = reference if request.server is None else ""
-        replaced, self.engine, self.info = self.engine, engine, replace(info, reference=remembered)
-        if replaced is not None:
-            del replaced
-            collect_dropped_model()
+        replaced = self.engine is not None
+        self.engine, self.info = engine, replace(info, reference=remembered)
         log.info("loaded %s with %s in %.2f s", info.model_id, info.engine, info.load_s)
         self.loaded.emit(self.info)
+        if replaced:  # the old engine is dropped; what it left in cycles is frozen
+            self.model_replaced.emit()
 
     def _keep_previous_model(self) -> None:
         if self.engine is not None and self.info is not None:
@@ -240,6 +241,7 @@ class WorkerHost(QObject):
         worker.reply_finished.connect(self._forget_finished)
         worker.reply_failed.connect(self._forget_failed)
         worker.reply_cancelled.connect(self._forget_cancelled)
+        worker.model_replaced.connect(self._collect_replaced_model)
         self.worker_thread.start()
 
     def generate(self, request: GenerateRequest) -> None:
@@ -259,6 +261,10 @@ class WorkerHost(QObject):
     @Slot(int)
     def _forget_cancelled(self, request_id: int) -> None:
         self.running.pop(request_id, None)
+
+    @Slot()
+    def _collect_replaced_model(self) -> None:
+        collect_dropped_model()  # here, on the GUI thread: its garbage may hold Qt objects
 
     def stop_reply(self, request_id: int) -> None:
         """Ask that reply to stop at its next decoding step (or before it starts)."""

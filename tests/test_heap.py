@@ -76,9 +76,7 @@ def test_a_load_runs_without_full_collections_and_freezes_what_it_made() -> None
         assert gc.get_freeze_count() >= frozen + len(made)
     finally:
         gc.callbacks.remove(on_collection)
-        gc.unfreeze()  # what this test froze, back in the suite's hands
-        gc.collect()
-        gc.freeze()
+        collect_dropped_model()  # what this test froze, back in the suite's hands
 
 
 def test_the_young_are_still_collected_during_a_load() -> None:
@@ -86,16 +84,33 @@ def test_the_young_are_still_collected_during_a_load() -> None:
         short_lived = Cycle()
         freed = weakref.ref(short_lived)
         del short_lived
-        kept = [[] for _ in range(5_000)]  # new objects that set off a young collection
+        youngest, middle, _ = gc.get_threshold()
+        # Enough new objects for a middle-generation pass too, in case a young pass ran
+        # while the cycle was still referenced and moved it up.
+        kept: list[list[int]] = [[] for _ in range(youngest * (middle + 2))]
         assert freed() is None
         del kept
 
 
-def test_a_failed_load_gives_the_collector_its_thresholds_back() -> None:
-    thresholds = gc.get_threshold()
+def test_a_failed_load_freezes_nothing_and_gives_the_thresholds_back() -> None:
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
     with pytest.raises(OSError), long_lived_objects():
+        half_built = [Cycle() for _ in range(1_000)]  # noqa: F841 - a model half loaded
         raise OSError("no such model")
     assert gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == frozen
+
+
+def test_overlapping_loads_hold_full_passes_back_until_the_last_ends() -> None:
+    thresholds = gc.get_threshold()
+    try:
+        with long_lived_objects():
+            with long_lived_objects():
+                pass
+            assert gc.get_threshold()[2] > thresholds[2]  # the outer load still runs
+        assert gc.get_threshold() == thresholds
+    finally:
+        collect_dropped_model()  # what this test froze, back in the suite's hands
 
 
 def test_a_replaced_models_frozen_cycles_are_collected() -> None:
@@ -107,3 +122,14 @@ def test_a_replaced_models_frozen_cycles_are_collected() -> None:
     assert freed() is not None  # frozen: a normal collection never looks at it
     collect_dropped_model()
     assert freed() is None
+
+
+def test_young_garbage_at_the_end_of_a_load_is_collected_not_frozen() -> None:
+    try:
+        with long_lived_objects():
+            dropped = Cycle()
+            freed = weakref.ref(dropped)
+            del dropped
+        assert freed() is None
+    finally:
+        collect_dropped_model()

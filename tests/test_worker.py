@@ -68,12 +68,13 @@ def test_stop_ends_a_running_reply_within_a_few_steps(
     deltas: list[str] = []
     host.worker.reply_delta.connect(lambda request_id, delta: deltas.append(delta))
     finished = Received(host.worker.reply_finished)
-    with worker_signal(qtbot, host.worker.reply_cancelled, timeout=60_000) as cancelled:
-        host.generate(request)
-        qtbot.waitUntil(lambda: len(deltas) >= 3, timeout=60_000)
-        host.stop_reply(3)
-    assert cancelled.args == [3]
+    cancelled = Received(host.worker.reply_cancelled)
+    host.generate(request)
+    qtbot.waitUntil(lambda: len(deltas) >= 3, timeout=60_000)
+    host.stop_reply(3)
+    qtbot.waitUntil(lambda: bool(cancelled.emissions or finished.emissions), timeout=60_000)
     assert finished.emissions == [], "the reply was not stopped"
+    assert cancelled.args == [3]
     # The reply was running (it had streamed text), and it stopped long before its 119 tokens.
     assert 3 <= len(deltas) < 60
     assert 3 not in host.running
@@ -137,6 +138,17 @@ def test_a_load_is_frozen_and_a_replaced_model_is_freed_even_in_a_cycle(
     first.itself = first  # a reference cycle, as the lean step once had
     freed = weakref.ref(first)
     del first
-    with worker_signal(qtbot, host.worker.loaded, timeout=60_000):
-        host.load_requested.emit(load(tiny_model))
-    assert freed() is None
+    full_passes_on: list[str] = []
+
+    def on_collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full_passes_on.append(threading.current_thread().name)
+
+    gc.callbacks.append(on_collection)
+    try:
+        with worker_signal(qtbot, host.worker.model_replaced, timeout=60_000):
+            host.load_requested.emit(load(tiny_model))
+        qtbot.waitUntil(lambda: freed() is None, timeout=10_000)
+    finally:
+        gc.callbacks.remove(on_collection)
+    assert set(full_passes_on) == {"MainThread"}  # Qt objects among the garbage: GUI thread
