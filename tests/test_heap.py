@@ -79,11 +79,14 @@ def test_a_load_runs_without_full_collections_and_freezes_what_it_made() -> None
         collect_dropped_model()  # what this test froze, back in the suite's hands
 
 
+def dropped_cycle() -> weakref.ref[Cycle]:
+    """An object in a reference cycle that nothing else holds (garbage), weakly."""
+    return weakref.ref(Cycle())
+
+
 def test_the_young_are_still_collected_during_a_load() -> None:
     with long_lived_objects():
-        short_lived = Cycle()
-        freed = weakref.ref(short_lived)
-        del short_lived
+        freed = dropped_cycle()
         youngest, middle, _ = gc.get_threshold()
         # Enough new objects for a middle-generation pass too, in case a young pass ran
         # while the cycle was still referenced and moved it up.
@@ -127,9 +130,7 @@ def test_a_replaced_models_frozen_cycles_are_collected() -> None:
 def test_young_garbage_at_the_end_of_a_load_is_collected_not_frozen() -> None:
     try:
         with long_lived_objects():
-            dropped = Cycle()
-            freed = weakref.ref(dropped)
-            del dropped
+            freed = dropped_cycle()
         assert freed() is None
     finally:
         collect_dropped_model()
