@@ -15,6 +15,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import pytest
 
+from core.heap import collect_dropped_model
 from random_models import build_blenderbot
 
 
@@ -134,7 +135,7 @@ def make_window(qtbot: Any, tmp_path: Path) -> Iterator[WindowFactory]:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """What the test modules imported (torch, transformers, Qt) is never garbage: the
     collector skips it from now on, so collecting after a Qt test that loads no model costs
-    ~0 ms, not ~100 (one that loads a model pays a full pass, see ``collect_frozen_too``)."""
+    ~0 ms, not ~100 (one that loads a model pays a full pass: ``collect_dropped_model``)."""
     gc.collect()
     gc.freeze()
 
@@ -154,24 +155,15 @@ def collect_qt_garbage_on_the_gui_thread(request: pytest.FixtureRequest) -> Iter
         return
     if gc.get_freeze_count() == frozen:
         gc.collect()
-    else:
-        collect_frozen_too()
-
-
-def collect_frozen_too() -> None:
-    """Collect what a model load froze (``core.heap.long_lived_objects``): in the app that
-    is what lives as long as the model, in the suite it was this test's windows too. What
-    is still alive is frozen again, so the next collections skip it."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+    else:  # a model load froze what existed then (core.heap), this test's windows among it
+        collect_dropped_model()
 
 
 @pytest.fixture(autouse=True, scope="module")
 def collect_garbage_after_each_module() -> Iterator[None]:
     """Models and engines of a module's fixtures are freed before the next module starts."""
     yield
-    collect_frozen_too()
+    collect_dropped_model()
 
 
 @pytest.fixture
