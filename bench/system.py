@@ -1,4 +1,5 @@
-"""What the machine offers: memory bandwidth (the decoding floor) and a process's peak memory."""
+"""What the machine offers: memory bandwidth (greedy decoding's floor), the int8 products'
+best rate (beam search's floor), and a process's peak memory."""
 
 from __future__ import annotations
 
@@ -31,6 +32,44 @@ def memory_bandwidth_gbs(threads: int, megabytes: int = 256, repeats: int = 12) 
         elapsed = time.perf_counter() - started
         best = max(best, sum(a.nbytes for a in arrays) / elapsed / 1e9)
     return best
+
+
+def int8_product_rate_gmacs(
+    threads: int, config: dict[str, Any], rows: int = 256, repeats: int = 8
+) -> float:
+    """The int8 engine's products at their best here, in billions of multiply-adds a second.
+
+    The widest product of ``config`` (the feed-forward's first, ``d`` to ``f``) through the
+    engine's own ``Int8Linear`` (FBGEMM), with ``rows`` rows: enough that the weights are read
+    once for many rows, so the time is the arithmetic's (it levels off from ~10 rows here).
+    Beam search runs a product per beam on every weight, so this bounds it from below as the
+    read bandwidth bounds greedy decoding.
+    """
+    import torch
+
+    from core.engines.int8_layers import Int8Linear
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads))
+    try:
+        d, f = int(config["d_model"]), int(config["decoder_ffn_dim"])
+        generator = torch.Generator().manual_seed(0)
+        linear = torch.nn.Linear(d, f)
+        with torch.no_grad():
+            linear.weight.normal_(0, 0.02, generator=generator)
+        layer = Int8Linear.from_linear(linear)
+        layer.pack()
+        inputs = torch.randn(rows, d, generator=generator)
+        best = float("inf")
+        with torch.inference_mode():
+            layer(inputs)  # first-call allocations
+            for _ in range(repeats):
+                started = time.perf_counter()
+                layer(inputs)
+                best = min(best, time.perf_counter() - started)
+        return rows * d * f / best / 1e9
+    finally:
+        torch.set_num_threads(before)
 
 
 def decoder_step_bytes(config: dict[str, Any], bytes_per_weight: float) -> float:
