@@ -17,7 +17,7 @@ import pytest
 
 from core.context import Turn
 from core.engines.base import EngineError, GenerationCancelled
-from core.engines.int8_engine import Int8Engine
+from core.engines.int8_engine import PACKING_THREAD, Int8Engine
 from core.engines.int8_layers import Int8Linear
 from core.models import resolve
 from core.settings import GenerationSettings
@@ -120,7 +120,7 @@ def test_a_load_cancelled_at_ready_packs_nothing(tiny_model: Path, tmp_path: Pat
     engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
     with pytest.raises(Closing):
         engine.load(progress)
-    assert not any(t.name == "confab-int8-packing" for t in threading.enumerate())
+    assert not any(t.name.startswith(PACKING_THREAD) for t in threading.enumerate())
 
 
 def test_a_dropped_engine_frees_its_model_at_once(tiny_model: Path, tmp_path: Path) -> None:
@@ -148,10 +148,78 @@ def test_packing_on_its_thread_leaves_the_warning_filters_of_other_threads_alone
     layers = [Int8Linear.from_linear(torch.nn.Linear(512, 512)) for _ in range(40)]
     filters = warnings.filters
     seen = {id(filters)}  # sampled ~10^6 times over the 0.4 s that packing takes here
-    packing = Packing(list(layers))
+    packing = Packing(list(layers), workers=2)
     packing.start()
-    while packing._thread.is_alive():
+    while packing.running():
         seen.add(id(warnings.filters))
     packing.wait()
     assert seen == {id(filters)} and warnings.filters is filters
     assert all(layer._packed is not None for layer in layers)
+
+
+def test_the_engine_packs_with_as_many_threads_as_it_computes_with(
+    tiny_model: Path, tmp_path: Path, held_packing: threading.Event
+) -> None:
+    engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=2)
+    engine.load(lambda percent, text: None)
+    packers = [t for t in threading.enumerate() if t.name.startswith(PACKING_THREAD)]
+    held_packing.set()
+    engine.wait_until_packed()
+    assert len(packers) == 2
+    assert all(packed_layers(engine))
+
+
+def test_two_workers_pack_two_layers_at_once_and_every_layer_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worker's first layer waits at a barrier for the other's: one worker alone, or
+    workers that take turns, would break it."""
+    import torch
+
+    from core.engines.int8_engine import Packing
+
+    together = threading.Barrier(2, timeout=10)
+    packed_by: dict[int, str] = {}
+    first: set[str] = set()
+    pack = Int8Linear.pack
+
+    def pack_at_the_barrier(self: Int8Linear) -> bool:
+        name = threading.current_thread().name
+        if name not in first:
+            first.add(name)
+            together.wait()
+        packed_by[id(self)] = name
+        return pack(self)
+
+    monkeypatch.setattr(Int8Linear, "pack", pack_at_the_barrier)
+    layers = [Int8Linear.from_linear(torch.nn.Linear(64, 64)) for _ in range(12)]
+    packing = Packing(list(layers), workers=2)
+    packing.wait()
+    assert set(packed_by) == {id(layer) for layer in layers}  # each layer, and once (a dict)
+    assert len(set(packed_by.values())) == 2
+
+
+def test_a_failing_layer_stops_every_worker_and_fails_the_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first layer fails; the other worker, packing meanwhile, takes no further layer."""
+    import torch
+
+    from core.engines.int8_engine import Packing
+
+    layers = [Int8Linear.from_linear(torch.nn.Linear(8, 8)) for _ in range(40)]
+    packed: list[Int8Linear] = []
+
+    def first_one_fails(self: Int8Linear) -> bool:
+        time.sleep(0.02)
+        if self is layers[0]:
+            raise RuntimeError("out of memory")
+        packed.append(self)
+        return True
+
+    monkeypatch.setattr(Int8Linear, "pack", first_one_fails)
+    packing = Packing(list(layers), workers=2)
+    with pytest.raises(EngineError, match="could not be prepared: out of memory"):
+        packing.wait()
+    assert not packing.running()
+    assert len(packed) <= 2  # the layer it was packing when the first failed, not 38 more

@@ -128,7 +128,7 @@ class Int8Engine(TransformersEngine):
         model.generation_config = generation
         self._model = model
         self._defaults = generation.to_diff_dict()
-        self._packing = Packing(unpacked)
+        self._packing = Packing(unpacked, workers=self.threads)
         progress(100, "Ready")  # may raise (the app is closing): then nothing is packed
         self._packing.start()
         return self._info(int(metadata["parameters"]), started)
@@ -171,41 +171,67 @@ KV_FLOAT32_MAX = 100_000_000
 
 
 class Packing:
-    """Packs a loaded model's int8 layers on a thread of its own, after "Ready".
+    """Packs a loaded model's int8 layers on threads of their own, after "Ready".
 
     FBGEMM's packing took 1.7 s of a 4.2-5.2 s load of the 400M model here; a person reads
     "Ready" and types meanwhile. A reply waits for it (``wait``): a layer not packed yet would
-    run on the slower ``_int_mm`` path. The thread is not a daemon: a process that ends
-    meanwhile waits for it, as a daemon thread inside FBGEMM at exit aborted the process
-    ("terminate called without an active exception").
+    run on the slower ``_int_mm`` path.
+
+    Packing one layer is one FBGEMM call that runs on one core and lets go of the GIL, so
+    ``workers`` threads (the engine's thread count) pack as many layers at once: with two,
+    the 400M's 105 layers took 1.77 s instead of 3.07 s here. The threads are not daemons: a
+    process that ends meanwhile waits for them, as a daemon thread inside FBGEMM at exit
+    aborted the process ("terminate called without an active exception").
     """
 
-    def __init__(self, layers: list[Any]) -> None:
+    def __init__(self, layers: list[Any], workers: int = 1) -> None:
         self.error: Exception | None = None
-        self._thread = threading.Thread(
-            target=self._run, args=(layers,), name="confab-int8-packing"
-        )
+        self._layers = layers
+        self._taking = threading.Lock()  # one worker takes the next layer at a time
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{PACKING_THREAD}-{number}")
+            for number in range(1, max(1, min(workers, len(layers))) + 1)
+        ]
         self._started = threading.Lock()
 
     def start(self) -> None:
         with self._started:
-            if self._thread.ident is None:
-                self._thread.start()
+            for thread in self._threads:
+                if thread.ident is None:
+                    thread.start()
 
-    def _run(self, layers: list[Any]) -> None:
-        try:
-            pack_layers(layers)
-        except Exception as error:  # noqa: BLE001 - any failure goes to the reply that waits
-            self.error = error
+    def running(self) -> bool:
+        return any(thread.is_alive() for thread in self._threads)
+
+    def _next_layer(self) -> Any | None:
+        with self._taking:
+            if self.error is not None or not self._layers:
+                return None  # after a failure the others stop too: the model cannot run
+            return self._layers.pop(0)
+
+    def _run(self) -> None:
+        while (layer := self._next_layer()) is not None:
+            try:
+                layer.pack()
+                release_free_memory()
+            except Exception as error:  # noqa: BLE001 - any failure goes to the reply that waits
+                with self._taking:
+                    self.error = self.error or error
+                return
 
     def wait(self, stop: threading.Event | None = None) -> None:
         self.start()
-        while self._thread.is_alive():
+        while self.running():
             if stop is not None and stop.is_set():
                 raise GenerationCancelled()
-            self._thread.join(timeout=0.1)
+            alive = next((thread for thread in self._threads if thread.is_alive()), None)
+            if alive is not None:
+                alive.join(timeout=0.1)
         if self.error is not None:
             raise EngineError(f"The int8 model could not be prepared: {self.error}")
+
+
+PACKING_THREAD = "confab-int8-packing"
 
 
 def install_lean_decoder(model: Any) -> None:
@@ -226,7 +252,7 @@ def load_generation_config(transformers: Any, path: str) -> Any:
 
 def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, Any], list[Any]]:
     """The int8 model saved in ``target``, built without ever holding float32 weights, and
-    its int8 layers, to be packed (``pack_layers``) before the model runs.
+    its int8 layers, to be packed (``Packing``) before the model runs.
 
     The model is made on the meta device (no memory), its linear layers become empty
     ``Int8Linear``s and are filled from the file one by one.
@@ -291,13 +317,6 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
     model.eval()
     mark_decoding_layers(model)
     return model, metadata, unpacked
-
-
-def pack_layers(layers: list[Any]) -> None:
-    """Hand each int8 layer to FBGEMM (``Int8Linear.pack``), giving back what it frees."""
-    while layers:
-        layers.pop(0).pack()
-        release_free_memory()
 
 
 SAFETENSORS_DTYPES = {"I8": "int8", "F32": "float32", "I32": "int32", "I64": "int64"}
