@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if not is_built(args.cache, args.model):
         raise SystemExit(f"Build the model first: python -m bench --model {args.model}")
     from core.engines.int8_engine import Int8Engine
-    from core.engines.int8_layers import ReplyCache
+    from core.engines.reply_cache import ReplyCache
 
     engine = Int8Engine(model_folder(args.cache, args.model), args.cache / "data", args.threads)
     engine.load(lambda percent, text: None)

@@ -113,9 +113,7 @@ def fit_context(
     if kept_ids is None:
         newest = encode(format_turn(turns[-1]))
         seen = newest[-budget:]
-        return ContextWindow(
-            seen + tail, limit, len(turns), 1, True, False, len(seen), len(newest)
-        )
+        return ContextWindow(seen + tail, limit, len(turns), 1, True, False, len(seen), len(newest))
 
     persona_kept = not persona.strip()
     if persona.strip():

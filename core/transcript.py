@@ -503,7 +503,7 @@ def _parse_versions(message: Message, item: dict[str, Any], where: str, source: 
     for number, value in enumerate(raw, 1):
         part = f"{where}, version {number}"
         if not isinstance(value, dict) or not isinstance(value.get("content"), str):
-            raise _bad(source, f"{part} should be an object with a text \"content\"")
+            raise _bad(source, f'{part} should be an object with a text "content"')
         created = _optional_time(value, "created_at", source, part)
         meta = _optional(value, "meta", dict, {}, source, where=part)
         following = _optional(value, "following", list, None, source, where=part)
@@ -534,7 +534,7 @@ def _joined_parts(parts: list[Any], where: str, source: str) -> tuple[str, list[
         if isinstance(part, dict) and part.get("type") == "text":
             text = part.get("text")
             if not isinstance(text, str):
-                raise _bad(source, f"{where} has a text part whose \"text\" is not text")
+                raise _bad(source, f'{where} has a text part whose "text" is not text')
             texts.append(text)
         elif isinstance(part, str):
             texts.append(part)

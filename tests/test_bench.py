@@ -185,7 +185,7 @@ def test_the_decoding_step_comparison_runs_both_ways(
     tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from bench.decoding_step import main as compare_steps
-    from core.engines.int8_layers import ReplyCache
+    from core.engines.reply_cache import ReplyCache
 
     use_model(tiny_model, tmp_path, "400m")
     reorder = ReplyCache.reorder_cache

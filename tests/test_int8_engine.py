@@ -209,6 +209,29 @@ def test_int8_layers_compute_what_float_layers_do() -> None:
         assert error < 0.02, (packed, float(error))
 
 
+@pytest.mark.parametrize("rows_alike", [True, False])
+def test_products_that_would_saturate_16_bit_sums_stay_exact(rows_alike: bool) -> None:
+    """Inputs near the top of their range times weights at +127: two such 8-bit products
+    exceed 16 bits, which AVX2's ``vpmaddubsw`` clips (FBGEMM without AVX-512 VNNI). 7-bit
+    inputs there keep them exact (``int8_layers.REDUCE_RANGE``); on a CPU with VNNI this
+    passes either way."""
+    import torch
+
+    from core.engines.int8_layers import REDUCE_RANGE, Int8Linear, saturates_without_vnni
+
+    assert REDUCE_RANGE == saturates_without_vnni() == (not torch.cpu._is_vnni_supported())
+    linear = torch.nn.Linear(256, 4, bias=False)
+    with torch.no_grad():
+        linear.weight.fill_(1.0)
+    inputs = torch.rand(3, 256, generator=torch.Generator().manual_seed(0)) * 0.1 + 0.9
+    expected = linear(inputs).detach()
+    layer = Int8Linear.from_linear(linear)
+    assert layer.pack()
+    layer.rows_alike = rows_alike
+    error = float(((layer(inputs) - expected).abs() / expected.abs()).max())
+    assert error < 0.02
+
+
 def test_tokens_of_different_magnitudes_are_quantized_each_on_its_own() -> None:
     import torch
 

@@ -17,8 +17,9 @@ import pytest
 
 from core.context import Turn
 from core.engines.base import EngineError, GenerationCancelled
-from core.engines.int8_engine import PACKING_THREAD, Int8Engine
+from core.engines.int8_engine import Int8Engine
 from core.engines.int8_layers import Int8Linear
+from core.engines.int8_loading import PACKING_THREAD, Packing
 from core.models import resolve
 from core.settings import GenerationSettings
 
@@ -107,8 +108,11 @@ def test_a_packing_that_fails_fails_the_reply_with_a_clear_message(
         engine.generate(TURNS, GREEDY, lambda d: None, threading.Event())
 
 
-def test_a_load_cancelled_at_ready_packs_nothing(tiny_model: Path, tmp_path: Path) -> None:
-    """The app closing during a load refuses "Ready": no thread is left to delay its exit."""
+def test_a_load_cancelled_at_ready_leaves_no_packing_thread(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """The app closing during a load refuses "Ready": the packing that began while it loaded
+    stops after its current layer, and no thread is left to delay the app's exit."""
 
     class Closing(Exception):
         pass
@@ -141,14 +145,13 @@ def test_packing_on_its_thread_leaves_the_warning_filters_of_other_threads_alone
     FBGEMM packed (it is not thread-safe): another thread's warnings were silenced meanwhile."""
     import torch
 
-    from core.engines.int8_engine import Packing
-
     if "fbgemm" not in torch.backends.quantized.supported_engines:
         pytest.skip("FBGEMM is missing: nothing is packed")
     layers = [Int8Linear.from_linear(torch.nn.Linear(512, 512)) for _ in range(40)]
     filters = warnings.filters
     seen = {id(filters)}  # sampled ~10^6 times over the 0.4 s that packing takes here
-    packing = Packing(list(layers), workers=2)
+    packing = Packing(list(layers))
+    packing.start(2)
     packing.start()
     while packing.running():
         seen.add(id(warnings.filters))
@@ -176,8 +179,6 @@ def test_two_workers_pack_two_layers_at_once_and_every_layer_once(
     workers that take turns, would break it."""
     import torch
 
-    from core.engines.int8_engine import Packing
-
     together = threading.Barrier(2, timeout=10)
     packed_by: dict[int, str] = {}
     first: set[str] = set()
@@ -193,7 +194,8 @@ def test_two_workers_pack_two_layers_at_once_and_every_layer_once(
 
     monkeypatch.setattr(Int8Linear, "pack", pack_at_the_barrier)
     layers = [Int8Linear.from_linear(torch.nn.Linear(64, 64)) for _ in range(12)]
-    packing = Packing(list(layers), workers=2)
+    packing = Packing(list(layers))
+    packing.start(2)
     packing.wait()
     assert set(packed_by) == {id(layer) for layer in layers}  # each layer, and once (a dict)
     assert len(set(packed_by.values())) == 2
@@ -204,8 +206,6 @@ def test_a_failing_layer_stops_every_worker_and_fails_the_wait(
 ) -> None:
     """The first layer fails; the other worker, packing meanwhile, takes no further layer."""
     import torch
-
-    from core.engines.int8_engine import Packing
 
     layers = [Int8Linear.from_linear(torch.nn.Linear(8, 8)) for _ in range(40)]
     packed: list[Int8Linear] = []
@@ -218,8 +218,45 @@ def test_a_failing_layer_stops_every_worker_and_fails_the_wait(
         return True
 
     monkeypatch.setattr(Int8Linear, "pack", first_one_fails)
-    packing = Packing(list(layers), workers=2)
+    packing = Packing(list(layers))
+    packing.start(2)
     with pytest.raises(EngineError, match="could not be prepared: out of memory"):
         packing.wait()
     assert not packing.running()
     assert len(packed) <= 2  # the layer it was packing when the first failed, not 38 more
+
+
+def test_packing_begins_before_ready_while_the_model_is_still_loading(
+    tiny_model: Path, tmp_path: Path, held_packing: threading.Event
+) -> None:
+    """The layers are read and one worker packs them from the moment torch is imported
+    (``int8_loading.EarlyLayers``), on the core that importing transformers leaves free."""
+    at_ready: list[str] = []
+
+    def progress(percent: int, text: str) -> None:
+        if text == "Ready":
+            at_ready.extend(t.name for t in threading.enumerate())
+
+    for _ in ("converting first", "reusing the conversion"):
+        held_packing.clear()
+        at_ready.clear()
+        engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
+        engine.load(progress)
+        assert f"{PACKING_THREAD}-1" in at_ready
+        held_packing.set()
+        engine.wait_until_packed()
+        assert all(packed_layers(engine))
+
+
+def test_the_layers_module_and_the_reader_do_not_import_transformers() -> None:
+    """They run on a thread of their own while the engine's thread imports transformers;
+    two threads importing one package at once can deadlock on its import locks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, core.engines.int8_layers, core.engines.int8_loading; "
+        "print('transformers' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

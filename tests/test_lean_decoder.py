@@ -17,8 +17,8 @@ import torch
 
 from core.context import Turn
 from core.engines.int8_engine import Int8Engine
-from core.engines.int8_layers import PreallocatedLayer, ReplyCache, reply_cache
 from core.engines.lean_decoder import LeanDecoder
+from core.engines.reply_cache import PreallocatedLayer, ReplyCache, reply_cache
 from core.models import resolve
 from core.settings import GenerationSettings
 

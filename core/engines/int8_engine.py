@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 from core.engines.base import (
     EngineError,
-    GenerationCancelled,
     ModelInfo,
     ProgressCallback,
 )
@@ -41,6 +40,7 @@ from core.engines.int8_format import (
     convert_atomically,
     is_complete,
 )
+from core.engines.int8_loading import EarlyLayers, Packing, SafetensorsReader
 from core.engines.transformers_engine import TransformersEngine
 from core.heap import release_free_memory
 from core.models import ModelFolder
@@ -75,6 +75,7 @@ class Int8Engine(TransformersEngine):
         self.quantization: Quantization = quantization
         self.label = quantization
         self._packing: Packing | None = None
+        self._early: EarlyLayers | None = None  # while loading
 
     @property
     def converted_path(self) -> Path:
@@ -91,14 +92,24 @@ class Int8Engine(TransformersEngine):
             info = super().load(progress)
             install_lean_decoder(self._model)
             return info
-        transformers = self._start_library(progress)
-        from core.engines.int8_layers import int8_kernels_work
+        progress(2, "Starting the inference library…")
+        self._start_torch()
+        check_int8_kernels()
+        target = self.converted_path
+        # The layers are read and packed meanwhile on the second core (``int8_loading``).
+        self._early = start_early_layers(target) if is_complete(target) else None
+        try:
+            info = self._load_int8(progress, target, started)
+        except BaseException:
+            if self._early is not None:
+                self._early.cancel()  # its packing too: nothing is left running
+            self._early = self._packing = None
+            raise
+        self._early = None
+        return info
 
-        if not int8_kernels_work():
-            raise EngineError(
-                "The fast engine is not available: this build of torch cannot multiply int8 "
-                "matrices on this CPU. Choose the transformers engine."
-            )
+    def _load_int8(self, progress: ProgressCallback, target: Path, started: float) -> ModelInfo:
+        transformers = self._start_transformers()
         progress(5, "Reading the tokenizer…")
         path = str(self.folder.path)
         try:
@@ -110,27 +121,30 @@ class Int8Engine(TransformersEngine):
             raise EngineError(
                 f"The model in {self.folder.path} could not be loaded: {error}"
             ) from error
-        target = self.converted_path
-        opened: tuple[Any, dict[str, Any], list[Any]] | None = None
-        if is_complete(target):
+        opened: tuple[Any, dict[str, Any]] | None = None
+        if self._early is not None:
             progress(8, "Loading the int8 model…")
             try:
-                opened = open_int8_model(target, self.folder)
+                opened = open_int8_model(target, self.folder, self._early)
             except EngineError as error:  # damaged since it was made: convert again
                 log.warning("%s; converting again", error)
+                self._early.cancel()
+                self._early = None
                 shutil.rmtree(target, ignore_errors=True)
-        if opened is None:
+        if opened is None or self._early is None:
             convert_atomically(self.folder, target, progress)
             progress(85, "Loading the int8 model…")
-            opened = open_int8_model(target, self.folder)
-        model, metadata, unpacked = opened
+            self._early = start_early_layers(target)
+            opened = open_int8_model(target, self.folder, self._early)
+        model, metadata = opened
         install_lean_decoder(model)
         model.generation_config = generation
         self._model = model
         self._defaults = generation.to_diff_dict()
-        self._packing = Packing(unpacked, workers=self.threads)
-        progress(100, "Ready")  # may raise (the app is closing): then nothing is packed
-        self._packing.start()
+        self._packing = self._early.packing
+        progress(100, "Ready")  # may raise (the app is closing): then the packing stops
+        assert self._packing is not None  # the layers were read
+        self._packing.start(self.threads)
         return self._info(int(metadata["parameters"]), started)
 
     def wait_until_packed(self, stop: threading.Event | None = None) -> None:
@@ -145,10 +159,10 @@ class Int8Engine(TransformersEngine):
         self.wait_until_packed(stop)  # Stop works while a reply waits for the packing
 
     def _generation_extras(self, effective: dict[str, Any]) -> dict[str, Any]:
-        """A cache sized for the reply that keeps the input once (``int8_layers.reply_cache``)."""
+        """A cache sized for the reply that keeps the input once (``reply_cache.reply_cache``)."""
         import torch
 
-        from core.engines.int8_layers import reply_cache
+        from core.engines.reply_cache import reply_cache
 
         self.wait_until_packed()
         release_free_memory()  # what the last reply freed, before this one allocates
@@ -170,70 +184,6 @@ class Int8Engine(TransformersEngine):
 KV_FLOAT32_MAX = 100_000_000
 
 
-class Packing:
-    """Packs a loaded model's int8 layers on threads of their own, after "Ready".
-
-    FBGEMM's packing took 1.7 s of a 4.2-5.2 s load of the 400M model here; a person reads
-    "Ready" and types meanwhile. A reply waits for it (``wait``): a layer not packed yet would
-    run on the slower ``_int_mm`` path.
-
-    Packing one layer is one FBGEMM call that runs on one core and lets go of the GIL, so
-    ``workers`` threads (the engine's thread count) pack as many layers at once: with two,
-    the 400M's 105 layers took 1.77 s instead of 3.07 s here. The threads are not daemons: a
-    process that ends meanwhile waits for them, as a daemon thread inside FBGEMM at exit
-    aborted the process ("terminate called without an active exception").
-    """
-
-    def __init__(self, layers: list[Any], workers: int = 1) -> None:
-        self.error: Exception | None = None
-        self._layers = layers
-        self._taking = threading.Lock()  # one worker takes the next layer at a time
-        self._threads = [
-            threading.Thread(target=self._run, name=f"{PACKING_THREAD}-{number}")
-            for number in range(1, max(1, min(workers, len(layers))) + 1)
-        ]
-        self._started = threading.Lock()
-
-    def start(self) -> None:
-        with self._started:
-            for thread in self._threads:
-                if thread.ident is None:
-                    thread.start()
-
-    def running(self) -> bool:
-        return any(thread.is_alive() for thread in self._threads)
-
-    def _next_layer(self) -> Any | None:
-        with self._taking:
-            if self.error is not None or not self._layers:
-                return None  # after a failure the others stop too: the model cannot run
-            return self._layers.pop(0)
-
-    def _run(self) -> None:
-        while (layer := self._next_layer()) is not None:
-            try:
-                layer.pack()
-                release_free_memory()
-            except Exception as error:  # noqa: BLE001 - any failure goes to the reply that waits
-                with self._taking:
-                    self.error = self.error or error
-                return
-
-    def wait(self, stop: threading.Event | None = None) -> None:
-        self.start()
-        while self.running():
-            if stop is not None and stop.is_set():
-                raise GenerationCancelled()
-            alive = next((thread for thread in self._threads if thread.is_alive()), None)
-            if alive is not None:
-                alive.join(timeout=0.1)
-        if self.error is not None:
-            raise EngineError(f"The int8 model could not be prepared: {self.error}")
-
-
-PACKING_THREAD = "confab-int8-packing"
-
-
 def install_lean_decoder(model: Any) -> None:
     """The decoding step of ``lean_decoder`` (it imports torch and transformers)."""
     from core.engines.lean_decoder import install
@@ -250,12 +200,36 @@ def load_generation_config(transformers: Any, path: str) -> Any:
         return transformers.GenerationConfig.from_model_config(config)
 
 
-def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, Any], list[Any]]:
-    """The int8 model saved in ``target``, built without ever holding float32 weights, and
-    its int8 layers, to be packed (``Packing``) before the model runs.
+def check_int8_kernels() -> None:
+    """Refuse a torch that cannot multiply int8 matrices here. With FBGEMM, pack a small
+    weight on this thread first, so that what packing sets up on first use is set up before
+    the packing threads start."""
+    import torch
 
-    The model is made on the meta device (no memory), its linear layers become empty
-    ``Int8Linear``s and are filled from the file one by one.
+    from core.engines.int8_layers import int8_kernels_work, prepack
+
+    if not int8_kernels_work():
+        raise EngineError(
+            "The fast engine is not available: this build of torch cannot multiply int8 "
+            "matrices on this CPU. Choose the transformers engine."
+        )
+    if "fbgemm" in torch.backends.quantized.supported_engines:
+        prepack(torch.ones((8, 8), dtype=torch.int8), torch.ones(8), None)
+
+
+def start_early_layers(target: Path) -> EarlyLayers:
+    early = EarlyLayers(target / WEIGHTS_FILE)
+    early.start()
+    return early
+
+
+def open_int8_model(
+    target: Path, folder: ModelFolder, early: EarlyLayers
+) -> tuple[Any, dict[str, Any]]:
+    """The int8 model saved in ``target``, built without ever holding float32 weights.
+
+    The model is made on the meta device (no memory), and its linear layers are replaced by
+    those ``early`` has read from the file (and is packing); anything else is read here.
     """
     import torch
     import transformers
@@ -263,8 +237,8 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
     from core.engines.int8_layers import (
         PROJECTIONS,
         Int8Linear,
+        attach_fused,
         can_fuse,
-        fuse_projections,
         int8_skeleton,
         mark_decoding_layers,
     )
@@ -276,23 +250,29 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
         with torch.device("meta"):
             model = transformers.AutoModelForSeq2SeqLM.from_config(config)  # type: ignore[no-untyped-call]
         int8_skeleton(model)
-        unpacked: list[Any] = []
+        layers = early.layers()
+        filled: set[str] = set()
+
+        def take(prefix: str, layer: Any, shape: tuple[int, int], modules: list[Any]) -> None:
+            if (layer.in_features, layer.out_features) != shape:
+                raise ValueError(f"{prefix} in the file has the wrong shape")
+            for name, replaced in modules:
+                filled.update(f"{name}.{tensor}" for tensor in replaced.state_dict())
+
+        for prefix, module in list(model.named_modules()):
+            if can_fuse(module, prefix) and prefix in layers.fused:
+                projections = [(f"{prefix}.{p}", getattr(module, p)) for p in PROJECTIONS]
+                first = projections[0][1]
+                shape = (first.in_features, first.out_features * len(PROJECTIONS))
+                take(prefix, layers.fused[prefix], shape, projections)
+                attach_fused(module, layers.fused.pop(prefix))
+            for name, child in list(module.named_children()):
+                path = f"{prefix}.{name}" if prefix else name
+                if isinstance(child, Int8Linear) and path in layers.single:
+                    shape = (child.in_features, child.out_features)
+                    take(path, layers.single[path], shape, [(path, child)])
+                    setattr(module, name, layers.single.pop(path))
         with SafetensorsReader(target / WEIGHTS_FILE) as reader:
-            filled: set[str] = set()
-
-            def read_layer(prefix: str, layer: Any) -> dict[str, Any]:
-                names = [f"{prefix}.{name}" for name in layer.state_dict()]
-                filled.update(names)
-                return {n.rsplit(".", 1)[1]: reader.read(tied.get(n, n)) for n in names}
-
-            for prefix, module in list(model.named_modules()):
-                if can_fuse(module, prefix):
-                    parts = [read_layer(f"{prefix}.{p}", getattr(module, p)) for p in PROJECTIONS]
-                    unpacked.append(fuse_projections(module, parts))
-                    del parts
-                elif isinstance(module, Int8Linear) and f"{prefix}.weight_int8" not in filled:
-                    module.load_state_dict(read_layer(prefix, module), strict=True, assign=True)
-                    unpacked.append(module)
             read: dict[str, Any] = {}  # tied names share one tensor, read once
 
             def read_once(source: str) -> Any:
@@ -316,49 +296,4 @@ def open_int8_model(target: Path, folder: ModelFolder) -> tuple[Any, dict[str, A
         raise EngineError(f"The int8 model in {target} lacks {', '.join(left[:3])}.")
     model.eval()
     mark_decoding_layers(model)
-    return model, metadata, unpacked
-
-
-SAFETENSORS_DTYPES = {"I8": "int8", "F32": "float32", "I32": "int32", "I64": "int64"}
-
-
-class SafetensorsReader:
-    """Reads tensors of a safetensors file into private memory, one at a time.
-
-    Not memory-mapped: mapped weights gave 3-10x swings in speed here, and copying out of a
-    mapping holds both copies at once.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stream = path.open("rb")
-        header_size = int.from_bytes(self._stream.read(8), "little")
-        if not 2 <= header_size <= 100_000_000:
-            self._stream.close()
-            raise ValueError(f"{path.name} is not a safetensors file")
-        self._header: dict[str, Any] = json.loads(self._stream.read(header_size))
-        self._header.pop("__metadata__", None)
-        self._base = 8 + header_size
-
-    def __enter__(self) -> SafetensorsReader:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stream.close()
-
-    def read(self, name: str) -> Any:
-        import torch
-
-        if name not in self._header:
-            raise KeyError(f"{self.path.name} has no tensor {name}")
-        entry = self._header[name]
-        dtype = getattr(torch, SAFETENSORS_DTYPES[entry["dtype"]])
-        tensor = torch.empty(entry["shape"], dtype=dtype)
-        view = memoryview(tensor.numpy()).cast("B")  # type: ignore[arg-type]
-        start, end = entry["data_offsets"]
-        if len(view) != end - start:
-            raise ValueError(f"{name} in {self.path.name} has the wrong size")
-        self._stream.seek(self._base + start)
-        if self._stream.readinto(view) != len(view):
-            raise ValueError(f"{self.path.name} is truncated")
-        return tensor
+    return model, metadata

@@ -1,7 +1,8 @@
-"""Int8 linear layers for torch models, and a cache that stops beam search copying the input.
+"""Int8 linear layers and token embeddings for torch models.
 
-Imported only by the int8 engine's ``load`` and its converter: it imports torch and
-transformers.
+Imported only by the int8 engine's ``load`` and its converter. It imports torch and not
+transformers, so the int8 engine can read and pack its layers while transformers is still
+being imported on another thread.
 
 ``Int8Linear`` keeps the weight as int8 with one float scale per output row (symmetric).
 Once loaded, ``pack`` hands it to torch's x86 int8 kernel (FBGEMM: ``quantized::linear_dynamic``,
@@ -15,12 +16,10 @@ float32 input. Where FBGEMM is missing (torch builds for ARM), ``_int_mm`` is us
 
 from __future__ import annotations
 
-import functools
 import warnings
 from typing import Any
 
 import torch
-from transformers.cache_utils import DynamicCache, DynamicLayer, EncoderDecoderCache
 
 QMAX = 127.0
 # torch.ao's eager-mode quantized tensors are deprecated, not FBGEMM's packing op that takes
@@ -33,6 +32,26 @@ warnings.filterwarnings(
 )
 # The op's one overload, looked up once rather than through the op packet at every call.
 LINEAR_DYNAMIC = torch.ops.quantized.linear_dynamic.default
+
+
+def saturates_without_vnni() -> bool:
+    """Whether FBGEMM's products need 7-bit inputs here (``reduce_range``).
+
+    Without AVX-512 VNNI, FBGEMM multiplies with AVX2's ``vpmaddubsw``, which adds two
+    8-bit products into 16 bits and saturates: with full-range inputs the sums clip. On
+    such a CPU (an AMD EPYC with AVX2 here) the int8 engine's greedy replies agreed with
+    transformers on 48 of 156 tokens instead of 90% or more. PyTorch's own dynamic int8
+    layers always take 7-bit inputs on FBGEMM for this reason; with VNNI the full 8 bits
+    are kept, as they are more precise.
+    """
+    has_vnni = getattr(torch.cpu, "_is_vnni_supported", None)  # private: may go away
+    try:
+        return not bool(has_vnni()) if has_vnni is not None else True
+    except RuntimeError:
+        return True
+
+
+REDUCE_RANGE = saturates_without_vnni()
 
 
 class Int8Linear(torch.nn.Module):
@@ -66,14 +85,7 @@ class Int8Linear(torch.nn.Module):
         """Hand the weights to FBGEMM (False where it is missing: ``_int_mm`` is used)."""
         if "fbgemm" not in torch.backends.quantized.supported_engines:
             return False
-        torch.backends.quantized.engine = "fbgemm"
-        quantized = torch._make_per_channel_quantized_tensor(
-            self.weight_int8,
-            self.weight_scale.double(),
-            torch.zeros(self.out_features, dtype=torch.long),
-            0,
-        )
-        self._packed = torch.ops.quantized.linear_prepack(quantized, self.bias)
+        self._packed = prepack(self.weight_int8, self.weight_scale, self.bias)
         # FBGEMM keeps its own copy; the int8 buffer is not needed any more.
         self.weight_int8 = torch.empty((0, self.in_features), dtype=torch.int8)
         return True
@@ -92,7 +104,7 @@ class Int8Linear(torch.nn.Module):
         if self._packed is not None:
             rows = inputs.reshape(-1, self.in_features)
             if rows.shape[0] == 1 or self.rows_alike:
-                output: torch.Tensor = LINEAR_DYNAMIC(inputs, self._packed, False)
+                output: torch.Tensor = LINEAR_DYNAMIC(inputs, self._packed, REDUCE_RANGE)
                 return output
             # FBGEMM quantizes a whole input with one scale, and the tokens of one input
             # differ in magnitude: each row is scaled to the same range first and back
@@ -100,7 +112,7 @@ class Int8Linear(torch.nn.Module):
             # than one scale, 14% less than torch._int_mm's per-row int8, measured on the
             # 400M model with random weights).
             size = rows.abs().amax(dim=1, keepdim=True).clamp_min(1e-30)
-            output = LINEAR_DYNAMIC(rows / size, self._packed, False)
+            output = LINEAR_DYNAMIC(rows / size, self._packed, REDUCE_RANGE)
             if self.bias is not None:
                 output = (output - self.bias) * size + self.bias
             else:
@@ -122,6 +134,15 @@ class Int8Linear(torch.nn.Module):
 
 SELF_ATTENTION = "self_attn"  # transformers' name for the attention whose q, k, v read one input
 PROJECTIONS = ("q_proj", "k_proj", "v_proj")
+
+
+def prepack(weight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None) -> Any:
+    """FBGEMM's packed form of int8 ``weight`` rows with their ``scale``s (needs FBGEMM)."""
+    torch.backends.quantized.engine = "fbgemm"
+    quantized = torch._make_per_channel_quantized_tensor(
+        weight, scale.double(), torch.zeros(weight.shape[0], dtype=torch.long), 0
+    )
+    return torch.ops.quantized.linear_prepack(quantized, bias)
 
 
 class FusedProjections:
@@ -165,18 +186,28 @@ def fuse_projections(
     attention: torch.nn.Module, parts: list[dict[str, torch.Tensor]]
 ) -> Int8Linear:
     """Give ``attention`` one layer for q, k and v, made from their int8 tensors (not packed)."""
-    first: Int8Linear = getattr(attention, PROJECTIONS[0])
-    width = first.out_features
-    layer = Int8Linear(first.in_features, width * len(parts), bias=True)
+    layer = fused_projection_layer(parts)
+    attach_fused(attention, layer)
+    return layer
+
+
+def fused_projection_layer(parts: list[dict[str, torch.Tensor]]) -> Int8Linear:
+    """One int8 layer (not packed) for the q, k and v projections whose tensors are ``parts``."""
+    width, in_features = parts[0]["weight_int8"].shape
+    layer = Int8Linear(in_features, width * len(parts), bias=True, device="meta")
     layer.weight_int8 = torch.cat([part["weight_int8"] for part in parts])
     layer.weight_scale = torch.cat([part["weight_scale"] for part in parts])
     layer.bias = torch.cat(
         [part.get("bias", torch.zeros(width)) for part in parts]
     )  # transformers' BlenderBot has biases on all three
-    fused = FusedProjections(layer, width)
+    return layer
+
+
+def attach_fused(attention: torch.nn.Module, layer: Int8Linear) -> None:
+    """Make ``layer`` (from ``fused_projection_layer``) ``attention``'s q, k and v."""
+    fused = FusedProjections(layer, layer.out_features // len(PROJECTIONS))
     for index, name in enumerate(PROJECTIONS):
         setattr(attention, name, ProjectionPart(fused, index))
-    return layer
 
 
 def mark_decoding_layers(model: torch.nn.Module) -> None:
@@ -305,202 +336,3 @@ def int8_kernels_work() -> bool:
         return bool(torch._int_mm(left, right)[0, 0].item() == 8)
     except (AttributeError, RuntimeError, NotImplementedError):
         return False
-
-
-class PreallocatedLayer(DynamicLayer):  # type: ignore[no-untyped-call]
-    """A decoder layer's keys and values in buffers sized once for the whole reply.
-
-    A reorder of every row (``reorder_cache``) goes through a scratch buffer that all layers
-    of one reply share, so no step allocates; beam search copies single rows (``copy_rows``).
-    With ``stored`` (bfloat16) the buffers keep that type, and ``float_views`` widens the
-    used part into float32 scratch buffers that all layers share, for the attention.
-    """
-
-    key_buffer: torch.Tensor
-    value_buffer: torch.Tensor
-
-    def __init__(
-        self,
-        capacity: int,
-        scratch: dict[str, torch.Tensor],
-        stored: torch.dtype | None = None,
-    ) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.capacity = capacity
-        self.scratch = scratch
-        self.stored = stored  # None: the keys' own type
-        self.length = 0
-
-    def update(
-        self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        end = self.length + key_states.shape[-2]
-        if not self.is_initialized:
-            self.lazy_initialization(key_states, value_states)
-            self.key_buffer = _buffer(key_states, max(self.capacity, end), self.stored)
-            self.value_buffer = _buffer(value_states, max(self.capacity, end), self.stored)
-        elif end > self.key_buffer.shape[-2]:  # longer than planned: grow
-            self.key_buffer = _grown(self.key_buffer, self.length, 2 * end)
-            self.value_buffer = _grown(self.value_buffer, self.length, 2 * end)
-        self.key_buffer[:, :, self.length : end].copy_(key_states)
-        self.value_buffer[:, :, self.length : end].copy_(value_states)
-        self.length = end
-        self.keys = self.key_buffer[:, :, :end]
-        self.values = self.value_buffer[:, :, :end]
-        return self.float_views()
-
-    def float_views(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The used keys and values in float32: the buffers, or a widened copy of them."""
-        end = self.length
-        keys, values = self.key_buffer[:, :, :end], self.value_buffer[:, :, :end]
-        if keys.dtype == torch.float32:
-            return keys, values
-        widened = []
-        for name, used in (("keys", keys), ("values", values)):
-            scratch = self.scratch.get(name)
-            if scratch is None or scratch.shape[-2] < used.shape[-2]:
-                shape = (*used.shape[:2], self.key_buffer.shape[-2], used.shape[-1])
-                scratch = self.scratch[name] = torch.empty(shape, dtype=torch.float32)
-            part = scratch[:, :, : used.shape[-2]]
-            part.copy_(used)
-            widened.append(part)
-        return widened[0], widened[1]
-
-    def reorder_cache(self, beam_idx: torch.LongTensor) -> None:
-        """Row ``i`` gets what row ``beam_idx[i]`` held (in place, through the scratch)."""
-        for buffer in (self.key_buffer, self.value_buffer) if self.length else ():
-            used = buffer[:, :, : self.length]
-            scratch = self.scratch.get("buffer")
-            if scratch is None or scratch.shape != buffer.shape:
-                scratch = self.scratch["buffer"] = torch.empty_like(buffer)
-            gathered = scratch[:, :, : self.length]
-            torch.index_select(used, 0, beam_idx, out=gathered)
-            used.copy_(gathered)
-
-    def copy_rows(self, sources: list[int], targets: list[int]) -> None:
-        """Row ``targets[i]`` gets a copy of row ``sources[i]`` (no target is a source).
-
-        Row by row, straight from buffer to buffer: a gathered copy in between, a little
-        larger at every step, grew the heap by ~2 MB a step (1B model, 10 beams).
-        """
-        for buffer in (self.key_buffer, self.value_buffer) if self.length else ():
-            used = buffer[:, :, : self.length]
-            for source, target in zip(sources, targets, strict=True):
-                used[target].copy_(used[source])
-
-
-class OneInputCache(DynamicCache):
-    """The cross-attention cache: the input's keys and values once, seen by every beam."""
-
-    def update(
-        self, key_states: torch.Tensor, value_states: torch.Tensor, layer_idx: int, *args: Any
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = key_states.shape[0]
-        keys, values = super().update(
-            key_states[:1].clone(), value_states[:1].clone(), layer_idx, *args
-        )
-        layer: Any = self.layers[layer_idx]
-        layer.keys = keys.expand(rows, *keys.shape[1:])
-        layer.values = values.expand(rows, *values.shape[1:])
-        return layer.keys, layer.values
-
-
-class ReplyCache(EncoderDecoderCache):
-    """Reorders only the decoder's own keys and values: the input's rows are all alike.
-
-    Beam search tells the cache after each step which beam each new beam continues
-    (``reorder_cache``). Rather than moving every row of every layer, the cache lets a beam's
-    first child keep its parent's row (its slot) and copies a row only for further children,
-    into the rows of beams that ended. ``slot_of_beam`` records where each beam lives (None
-    while that is its own row); the lean decoding step (``lean_decoder``) runs its rows in slot
-    order. Anything else that reads the rows asks for them in beam order first
-    (``rows_in_beam_order``).
-    """
-
-    def __init__(self, *caches: Any) -> None:
-        super().__init__(*caches)
-        self.slot_of_beam: list[int] | None = None
-        self._order: tuple[torch.Tensor, torch.Tensor] | None = None
-
-    def reorder_cache(self, beam_idx: torch.Tensor) -> None:
-        parents = [int(parent) for parent in beam_idx.tolist()]
-        old = self.slot_of_beam or list(range(len(parents)))
-        if len(old) != len(parents):  # not beam search over fixed rows: move them all
-            self.rows_in_beam_order()
-            self.self_attention_cache.reorder_cache(beam_idx)  # type: ignore[arg-type]
-            return
-        new: list[int | None] = [None] * len(parents)
-        taken: set[int] = set()
-        for beam, parent in enumerate(parents):
-            if old[parent] not in taken:
-                new[beam] = old[parent]
-                taken.add(old[parent])
-        free = [slot for slot in range(len(parents)) if slot not in taken]
-        sources: list[int] = []
-        targets: list[int] = []
-        for beam, parent in enumerate(parents):
-            if new[beam] is None:
-                new[beam] = free.pop()
-                sources.append(old[parent])
-                targets.append(new[beam])  # type: ignore[arg-type]
-        for layer in self.self_attention_cache.layers if sources else ():
-            layer.copy_rows(sources, targets)  # type: ignore[union-attr]
-        slots = [slot for slot in new if slot is not None]
-        self.slot_of_beam = None if slots == list(range(len(slots))) else slots
-        self._order = None
-
-    def slot_order(self) -> tuple[torch.Tensor | None, torch.Tensor | None]:
-        """The beam in each slot and the slot of each beam, as indices (None, None: in order)."""
-        if self.slot_of_beam is None:
-            return None, None
-        if self._order is None:
-            slot_of_beam = torch.tensor(self.slot_of_beam)
-            self._order = (torch.argsort(slot_of_beam), slot_of_beam)
-        return self._order
-
-    def rows_in_beam_order(self) -> None:
-        """Move the rows so that each beam's keys and values are in its own row again."""
-        if self.slot_of_beam is None:
-            return
-        slot_of_beam = torch.tensor(self.slot_of_beam)
-        for layer in self.self_attention_cache.layers:
-            layer.reorder_cache(slot_of_beam)  # type: ignore[arg-type]
-        self.slot_of_beam = None
-        self._order = None
-
-
-def reply_cache(capacity: int, stored: torch.dtype | None = None) -> ReplyCache:
-    """The key/value cache for one reply to one input (greedy, sampled, or beam search).
-
-    - The decoder's own keys and values go into buffers allocated once for ``capacity``
-      tokens (the reply's ``max_length``) instead of growing by concatenation at every step;
-      beam search moves only the rows it must (``ReplyCache``). transformers' cache reallocated
-      them at every step, and the freed pieces, each a little smaller than the next, added
-      ~100 MB to the peak. ``stored`` is the type they are kept in (default: the model's;
-      the int8 engine stores a big reply's in bfloat16).
-    - Beam search copies the input to every beam, so all rows of the cross-attention cache
-      hold the same keys and values (12 layers x keys and values x 10 beams x ~64 tokens x
-      1280 floats: ~80 MB for BlenderBot's default reply), which transformers reorders with
-      ``index_select`` at every step. This cache stores one row, shows it to every beam as a
-      broadcast view, and never reorders it.
-
-    Float32 replies are token for token those of transformers (checked in the tests).
-    Only valid when every row of the batch is the same input, as in the engine's replies.
-    """
-    own = DynamicCache()
-    # transformers makes each layer by calling this with no arguments.
-    own.layer_class_to_replicate = functools.partial(  # type: ignore[assignment]
-        PreallocatedLayer, capacity, {}, stored
-    )
-    return ReplyCache(own, OneInputCache())
-
-
-def _buffer(like: torch.Tensor, length: int, dtype: torch.dtype | None = None) -> torch.Tensor:
-    batch, heads, _, width = like.shape
-    return like.new_empty((batch, heads, length, width), dtype=dtype or like.dtype)
-
-
-def _grown(buffer: torch.Tensor, used: int, length: int) -> torch.Tensor:
-    bigger = _buffer(buffer, length)
-    bigger[:, :, :used].copy_(buffer[:, :, :used])
-    return bigger

@@ -7,7 +7,7 @@ attention over a 10x expanded copy of the input took 46% of a reply. This step:
 
 - calls the layers' own weights and functions (layer norms, int8 or float linear layers,
   GELU) directly;
-- keeps each beam's keys and values where they are: the cache (``int8_layers.ReplyCache``)
+- keeps each beam's keys and values where they are: the cache (``reply_cache.ReplyCache``)
   tracks which buffer row (slot) holds which beam and copies a row only for a beam's second
   and later children. The step runs its rows in slot order and hands them back in beam order
   (a permutation of a few rows of hidden state);
@@ -30,7 +30,8 @@ import torch
 from torch.nn import functional
 from transformers.modeling_outputs import BaseModelOutputWithPastAndCrossAttentions
 
-from core.engines.int8_layers import PROJECTIONS, SELF_ATTENTION, ProjectionPart, ReplyCache
+from core.engines.int8_layers import PROJECTIONS, SELF_ATTENTION, ProjectionPart
+from core.engines.reply_cache import ReplyCache
 
 Linear = Any  # a callable from rows to rows: a bound forward of nn.Linear or Int8Linear
 

@@ -100,10 +100,17 @@ class TransformersEngine:
     def _start_library(self, progress: ProgressCallback) -> Any:
         """Import torch and transformers (seconds, the first time), set threads; transformers."""
         progress(2, "Starting the inference library…")
+        self._start_torch()
+        return self._start_transformers()
+
+    def _start_torch(self) -> None:
         import torch
-        import transformers
 
         torch.set_num_threads(self.threads)
+
+    def _start_transformers(self) -> Any:
+        import transformers
+
         quiet_transformers(transformers)
         return transformers
 
