@@ -75,7 +75,8 @@ TARGETS = {
     "greedy_vs_documented_floor": ("<=", 1.5),  # the floor of PERFORMANCE.md (20 GB/s)
     "first_token_s": ("<=", 0.3),
     "peak_rss_mb": ("<", 1000.0),  # per size: bench.sizes.PEAK_RSS_TARGET_MB
-    "conversion_peak_mb": ("<", 1500.0),  # per size: bench.sizes.conversion_peak_target_mb
+    # Per size, 1.5 GB plus its largest tensor (bench.sizes.conversion_peak_target_mb).
+    "conversion_peak_mb": ("<", 1500.0),
 }
 # The default model at the hardware's limit (issue 14), for the 400m only: its beam-10 reply,
 # greedy against the bandwidth floor, and a fresh process to "Ready" (conversion cached).

@@ -219,7 +219,8 @@ def test_products_that_would_saturate_16_bit_sums_stay_exact(rows_alike: bool) -
 
     from core.engines.int8_layers import REDUCE_RANGE, Int8Linear, saturates_without_vnni
 
-    assert REDUCE_RANGE == saturates_without_vnni() == (not torch.cpu._is_vnni_supported())
+    has_vnni = torch.cpu.get_capabilities()["avx512_vnni"]
+    assert saturates_without_vnni() is REDUCE_RANGE is (not has_vnni)
     linear = torch.nn.Linear(256, 4, bias=False)
     with torch.no_grad():
         linear.weight.fill_(1.0)
@@ -291,7 +292,46 @@ def test_a_half_finished_conversion_is_never_used(tiny_model: Path, tmp_path: Pa
     assert reply.tokens > 0
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "no-metadata"])
+LAYER = "model.decoder.layers.0.fc1"
+
+
+def damage_tensors(weights: Path, damage: str) -> None:
+    """Rewrite the int8 file with one layer's tensors wrong in the way ``damage`` names."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(weights))
+    if damage == "scale-too-short":
+        tensors[f"{LAYER}.weight_scale"] = tensors[f"{LAYER}.weight_scale"][:-1].clone()
+    elif damage == "bias-missing":
+        del tensors[f"{LAYER}.bias"]
+    elif damage == "layer-missing":
+        del tensors[f"{LAYER}.weight_int8"], tensors[f"{LAYER}.weight_scale"]
+    elif damage == "extra-layer":
+        tensors["model.decoder.layers.0.fc3.weight_int8"] = torch.zeros((4, 4), dtype=torch.int8)
+        tensors["model.decoder.layers.0.fc3.weight_scale"] = torch.ones(4)
+    save_file(tensors, str(weights))
+
+
+def early_threads() -> list[str]:
+    from core.engines.int8_loading import PACKING_THREAD, READING_THREAD
+
+    names = (PACKING_THREAD, READING_THREAD)
+    return [t.name for t in threading.enumerate() if t.name.startswith(names)]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "garbage",
+        "truncated",
+        "no-metadata",
+        "scale-too-short",
+        "bias-missing",
+        "layer-missing",
+        "extra-layer",
+    ],
+)
 def test_a_damaged_conversion_is_made_again(tiny_model: Path, tmp_path: Path, damage: str) -> None:
     load(Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1))
     engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
@@ -300,10 +340,33 @@ def test_a_damaged_conversion_is_made_again(tiny_model: Path, tmp_path: Path, da
         weights.write_bytes(b"not a model")
     elif damage == "truncated":
         weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
-    else:
+    elif damage == "no-metadata":
         (engine.converted_path / "confab.json").write_text("{", encoding="utf-8")
+    else:
+        damage_tensors(weights, damage)
     assert converted(load(engine))
     assert engine.generate(CONVERSATIONS[0], GREEDY, lambda d: None, threading.Event()).tokens
+    assert not early_threads()  # the damaged file's reading and packing ended with it
+
+
+def test_a_load_that_fails_after_the_layers_began_leaves_no_thread(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tokenizer fails while the layers are being read and packed: both stop, and the
+    engine keeps no half-loaded model."""
+    import transformers
+
+    load(Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("tokenizer.json is damaged")
+
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", broken)
+    engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
+    with pytest.raises(EngineError, match=r"tokenizer\.json is damaged"):
+        engine.load(lambda percent, text: None)
+    assert not early_threads()
+    assert engine._model is None and engine._packing is None
 
 
 def test_changed_source_files_get_a_new_conversion(tiny_model: Path, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from core.context import Turn
 from core.engines.base import EngineError, GenerationCancelled
 from core.engines.int8_engine import Int8Engine
 from core.engines.int8_layers import Int8Linear
-from core.engines.int8_loading import PACKING_THREAD, Packing
+from core.engines.int8_loading import PACKING_THREAD, READING_THREAD, Packing
 from core.models import resolve
 from core.settings import GenerationSettings
 
@@ -124,7 +124,9 @@ def test_a_load_cancelled_at_ready_leaves_no_packing_thread(
     engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
     with pytest.raises(Closing):
         engine.load(progress)
-    assert not any(t.name.startswith(PACKING_THREAD) for t in threading.enumerate())
+    names = (PACKING_THREAD, READING_THREAD)
+    assert not any(t.name.startswith(names) for t in threading.enumerate())
+    assert engine._model is None  # half-packed: not to be used
 
 
 def test_a_dropped_engine_frees_its_model_at_once(tiny_model: Path, tmp_path: Path) -> None:

@@ -13,9 +13,10 @@ it waits for the layers' packing, within 0.1 s).
 
 The first ``load`` of a model quantizes it in a child process into
 ``<data_dir>/models/<name>-<hash>-torch-int8/model.safetensors`` (``int8_format`` owns that
-folder: its name, contents, completeness and cleanup); later loads build the model on the
-meta device, swap in empty int8 layers, and fill them from that file, so the app's process
-never holds the float32 weights (~1.5 GB for the 400M model).
+folder: its name, contents, completeness and cleanup); later loads read that file's int8
+layers and pack them on other threads (``int8_loading``) while transformers is imported,
+build the model on the meta device and put those layers in it, so the app's process never
+holds the float32 weights (~1.5 GB for the 400M model).
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Int8Engine(TransformersEngine):
             if self._early is not None:
                 self._early.cancel()  # its packing too: nothing is left running
             self._early = self._packing = None
+            self._model = self._tokenizer = None  # half-packed, or half-loaded: not to be used
             raise
         self._early = None
         return info
@@ -131,11 +133,12 @@ class Int8Engine(TransformersEngine):
                 self._early.cancel()
                 self._early = None
                 shutil.rmtree(target, ignore_errors=True)
-        if opened is None or self._early is None:
+        if opened is None:
             convert_atomically(self.folder, target, progress)
             progress(85, "Loading the int8 model…")
             self._early = start_early_layers(target)
             opened = open_int8_model(target, self.folder, self._early)
+        assert self._early is not None
         model, metadata = opened
         install_lean_decoder(model)
         model.generation_config = generation
@@ -229,7 +232,9 @@ def open_int8_model(
     """The int8 model saved in ``target``, built without ever holding float32 weights.
 
     The model is made on the meta device (no memory), and its linear layers are replaced by
-    those ``early`` has read from the file (and is packing); anything else is read here.
+    those ``early`` has read from the file (and is packing); each must fit its place, and
+    every one must be there, or the file is refused (``EngineError``: the engine converts
+    again). Embeddings, layer norms and biases of the model are read here.
     """
     import torch
     import transformers
@@ -237,6 +242,7 @@ def open_int8_model(
     from core.engines.int8_layers import (
         PROJECTIONS,
         Int8Linear,
+        ProjectionPart,
         attach_fused,
         can_fuse,
         int8_skeleton,
@@ -251,12 +257,15 @@ def open_int8_model(
             model = transformers.AutoModelForSeq2SeqLM.from_config(config)  # type: ignore[no-untyped-call]
         int8_skeleton(model)
         layers = early.layers()
+        from_file = {id(layer) for layer in layers.all()}
         filled: set[str] = set()
 
         def take(prefix: str, layer: Any, shape: tuple[int, int], modules: list[Any]) -> None:
             if (layer.in_features, layer.out_features) != shape:
                 raise ValueError(f"{prefix} in the file has the wrong shape")
             for name, replaced in modules:
+                if (layer.bias is None) != (replaced.bias is None):
+                    raise ValueError(f"{name} in the file has no bias, or one it should not")
                 filled.update(f"{name}.{tensor}" for tensor in replaced.state_dict())
 
         for prefix, module in list(model.named_modules()):
@@ -272,6 +281,15 @@ def open_int8_model(
                     shape = (child.in_features, child.out_features)
                     take(path, layers.single[path], shape, [(path, child)])
                     setattr(module, name, layers.single.pop(path))
+        if layers.left():
+            raise ValueError(f"the file has layers the model lacks: {layers.left()[:3]}")
+        for name, module in model.named_modules():
+            layer = module.fused.layer if isinstance(module, ProjectionPart) else module
+            if isinstance(layer, Int8Linear) and id(layer) not in from_file:
+                raise ValueError(f"{name} is not among the file's linear layers")
+        # Names only: a state dict kept while reading would keep the int8 copies of the
+        # layers packed meanwhile.
+        names = [name for name in model.state_dict() if name not in filled]
         with SafetensorsReader(target / WEIGHTS_FILE) as reader:
             read: dict[str, Any] = {}  # tied names share one tensor, read once
 
@@ -280,11 +298,7 @@ def open_int8_model(
                     read[source] = reader.read(source)
                 return read[source]
 
-            rest = {
-                name: read_once(tied.get(name, name))
-                for name in model.state_dict()
-                if name not in filled
-            }
+            rest = {name: read_once(tied.get(name, name)) for name in names}
         model.load_state_dict(rest, strict=False, assign=True)
         del rest
         read.clear()

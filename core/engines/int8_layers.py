@@ -1,6 +1,6 @@
 """Int8 linear layers and token embeddings for torch models.
 
-Imported only by the int8 engine's ``load`` and its converter. It imports torch and not
+Imported by the int8 engine's ``load``, its converter and the benchmark. It imports torch and not
 transformers, so the int8 engine can read and pack its layers while transformers is still
 being imported on another thread.
 
@@ -44,11 +44,10 @@ def saturates_without_vnni() -> bool:
     layers always take 7-bit inputs on FBGEMM for this reason; with VNNI the full 8 bits
     are kept, as they are more precise.
     """
-    has_vnni = getattr(torch.cpu, "_is_vnni_supported", None)  # private: may go away
-    try:
-        return not bool(has_vnni()) if has_vnni is not None else True
-    except RuntimeError:
-        return True
+    try:  # AVX-512 VNNI itself: AVX-VNNI (256-bit) does not make FBGEMM leave vpmaddubsw
+        return not torch.cpu.get_capabilities().get("avx512_vnni", False)
+    except (AttributeError, RuntimeError):
+        return True  # unknown: 7 bits are safe everywhere
 
 
 REDUCE_RANGE = saturates_without_vnni()

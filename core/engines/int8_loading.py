@@ -23,6 +23,7 @@ from core.heap import release_free_memory
 SAFETENSORS_DTYPES = {"I8": "int8", "F32": "float32", "I32": "int32", "I64": "int64"}
 WEIGHT = ".weight_int8"
 PACKING_THREAD = "confab-int8-packing"
+READING_THREAD = "confab-int8-reading"
 
 
 class SafetensorsReader:
@@ -75,6 +76,10 @@ class SafetensorsReader:
         return tensor
 
 
+class ReadingCancelled(Exception):
+    """The load that the layers were read for has ended."""
+
+
 class LinearLayers:
     """The linear layers of an int8 file: each by its module's name, and the fused q, k and
     v projections of each self-attention by the attention's name."""
@@ -86,13 +91,20 @@ class LinearLayers:
     def all(self) -> list[Any]:
         return [*self.fused.values(), *self.single.values()]
 
+    def left(self) -> list[str]:
+        return [*self.fused, *self.single]
 
-def read_linear_layers(reader: SafetensorsReader) -> LinearLayers:
+
+def read_linear_layers(
+    reader: SafetensorsReader, cancelled: threading.Event | None = None
+) -> LinearLayers:
     """Every linear layer of the file as an ``Int8Linear`` (not packed).
 
     A self-attention's q, k and v projections of one shape become one layer, as
     ``int8_layers.can_fuse`` and ``fuse_projections`` make them from the model's modules.
-    Token embeddings are not linear layers and are left to the model's loading.
+    Token embeddings are not linear layers and are left to the model's loading. Each
+    layer's scales and bias must fit its weight (``ValueError``); once ``cancelled`` is
+    set, reading stops (``ReadingCancelled``).
     """
     from core.engines.int8_layers import (
         PROJECTIONS,
@@ -110,10 +122,22 @@ def read_linear_layers(reader: SafetensorsReader) -> LinearLayers:
     ]
 
     def parts_of(prefix: str) -> dict[str, Any]:
+        if cancelled is not None and cancelled.is_set():
+            raise ReadingCancelled()
         tensors = {"weight_int8": reader.read(prefix + WEIGHT)}
         tensors["weight_scale"] = reader.read(f"{prefix}.weight_scale")
         if f"{prefix}.bias" in names:
             tensors["bias"] = reader.read(f"{prefix}.bias")
+        weight = tensors["weight_int8"]
+        if weight.dim() != 2 or str(weight.dtype) != "torch.int8":
+            raise ValueError(f"{prefix}{WEIGHT} is not a matrix of int8")
+        for name in ("weight_scale", "bias"):
+            part = tensors.get(name)
+            if part is not None and (tuple(part.shape), str(part.dtype)) != (
+                (weight.shape[0],),
+                "torch.float32",
+            ):
+                raise ValueError(f"{prefix}.{name} does not fit {prefix}{WEIGHT}")
         return tensors
 
     layers = LinearLayers()
@@ -216,7 +240,8 @@ class EarlyLayers:
         self.error: Exception | None = None
         self.packing: Packing | None = None
         self._layers: LinearLayers | None = None
-        self._thread = threading.Thread(target=self._read, name="confab-int8-reading")
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._read, name=READING_THREAD)
 
     def start(self) -> None:
         self._thread.start()
@@ -224,10 +249,13 @@ class EarlyLayers:
     def _read(self) -> None:
         try:
             with SafetensorsReader(self.path) as reader:
-                layers = read_linear_layers(reader)
+                layers = read_linear_layers(reader, self._cancelled)
             self.packing = Packing(layers.all())
             self._layers = layers
-            self.packing.start(1)
+            if self._cancelled.is_set():
+                self.packing.cancel()
+            else:
+                self.packing.start(1)
         except Exception as error:  # noqa: BLE001 - handed to the load by ``layers``
             self.error = error
 
@@ -240,7 +268,9 @@ class EarlyLayers:
         return self._layers
 
     def cancel(self) -> None:
-        """Stop: the load failed or was abandoned (packing stops after its current layer)."""
+        """Stop: the load failed or was abandoned. Reading stops before its next layer and
+        packing after its current one; both threads have ended on return."""
+        self._cancelled.set()
         self._thread.join()
         if self.packing is not None:
             self.packing.cancel()
