@@ -313,11 +313,25 @@ def damage_tensors(weights: Path, damage: str) -> None:
     save_file(tensors, str(weights))
 
 
-def early_threads() -> list[str]:
-    from core.engines.int8_loading import PACKING_THREAD, READING_THREAD
+@pytest.fixture
+def early_loads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every ``EarlyLayers`` the engine starts in the test (reading and packing threads)."""
+    import core.engines.int8_engine as int8_engine
 
-    names = (PACKING_THREAD, READING_THREAD)
-    return [t.name for t in threading.enumerate() if t.name.startswith(names)]
+    started: list[Any] = []
+    start = int8_engine.start_early_layers
+
+    def recorded(target: Path) -> Any:
+        started.append(start(target))
+        return started[-1]
+
+    monkeypatch.setattr(int8_engine, "start_early_layers", recorded)
+    return started
+
+
+def ended(early: Any) -> bool:
+    """Its reading thread and its packing threads have all ended."""
+    return not early._thread.is_alive() and (early.packing is None or not early.packing.running())
 
 
 @pytest.mark.parametrize(
@@ -332,8 +346,12 @@ def early_threads() -> list[str]:
         "extra-layer",
     ],
 )
-def test_a_damaged_conversion_is_made_again(tiny_model: Path, tmp_path: Path, damage: str) -> None:
-    load(Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1))
+def test_a_damaged_conversion_is_made_again(
+    tiny_model: Path, tmp_path: Path, damage: str, early_loads: list[Any]
+) -> None:
+    first = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
+    load(first)
+    first.wait_until_packed()
     engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
     weights = engine.converted_path / WEIGHTS_FILE
     if damage == "garbage":
@@ -346,17 +364,20 @@ def test_a_damaged_conversion_is_made_again(tiny_model: Path, tmp_path: Path, da
         damage_tensors(weights, damage)
     assert converted(load(engine))
     assert engine.generate(CONVERSATIONS[0], GREEDY, lambda d: None, threading.Event()).tokens
-    assert not early_threads()  # the damaged file's reading and packing ended with it
+    # The damaged file's reading (and any packing) ended with it; the new file's packing too.
+    assert len(early_loads) >= 2 and all(ended(early) for early in early_loads)
 
 
 def test_a_load_that_fails_after_the_layers_began_leaves_no_thread(
-    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, early_loads: list[Any]
 ) -> None:
     """The tokenizer fails while the layers are being read and packed: both stop, and the
     engine keeps no half-loaded model."""
     import transformers
 
-    load(Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1))
+    first = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
+    load(first)
+    first.wait_until_packed()
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("tokenizer.json is damaged")
@@ -365,7 +386,7 @@ def test_a_load_that_fails_after_the_layers_began_leaves_no_thread(
     engine = Int8Engine(resolve(str(tiny_model)), tmp_path, threads=1)
     with pytest.raises(EngineError, match=r"tokenizer\.json is damaged"):
         engine.load(lambda percent, text: None)
-    assert not early_threads()
+    assert len(early_loads) == 2 and ended(early_loads[1])
     assert engine._model is None and engine._packing is None
 
 
