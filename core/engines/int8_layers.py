@@ -181,15 +181,6 @@ class ProjectionPart(torch.nn.Module):
         return self.fused.part(inputs, self.index)
 
 
-def fuse_projections(
-    attention: torch.nn.Module, parts: list[dict[str, torch.Tensor]]
-) -> Int8Linear:
-    """Give ``attention`` one layer for q, k and v, made from their int8 tensors (not packed)."""
-    layer = fused_projection_layer(parts)
-    attach_fused(attention, layer)
-    return layer
-
-
 def fused_projection_layer(parts: list[dict[str, torch.Tensor]]) -> Int8Linear:
     """One int8 layer (not packed) for the q, k and v projections whose tensors are ``parts``."""
     width, in_features = parts[0]["weight_int8"].shape
