@@ -334,8 +334,8 @@ def run_child(args: argparse.Namespace) -> dict[str, Any]:
 # The int8 engine's progress texts that begin each phase of a load (int8_engine.load).
 LOAD_PHASES = {
     "Reading the tokenizer…": "imports (torch, transformers)",
-    "Loading the int8 model…": "tokenizer and generation settings",
-    "Ready": "model code import, the model on the meta device, reading the weights",
+    "Loading the int8 model…": "tokenizer, config and generation settings",
+    "Ready": "waiting for the layers read meanwhile, reading the rest, building the network",
     "packed": "FBGEMM packing, after Ready",
 }
 

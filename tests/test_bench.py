@@ -179,21 +179,3 @@ def test_the_stall_benchmark_times_the_window_while_a_model_loads(
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["ready_s"] > 0
     assert report["worst_stall_ms"] >= 0 and isinstance(report["stalls"], list)
-
-
-def test_the_decoding_step_comparison_runs_both_ways(
-    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from bench.decoding_step import main as compare_steps
-    from core.engines.reply_cache import ReplyCache
-
-    use_model(tiny_model, tmp_path, "400m")
-    reorder = ReplyCache.reorder_cache
-    arguments = ["--rounds", "1", "--threads", "1", "--cache", str(tmp_path)]
-    assert compare_steps(arguments) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[1].startswith("beam 10") and lines[2].startswith("greedy")
-    assert all(
-        "transformers' decoder best" in line and "lean step best" in line for line in lines[1:]
-    )
-    assert ReplyCache.reorder_cache is reorder  # put back as it was

@@ -128,36 +128,33 @@ def test_int8_greedy_replies_agree_with_transformers_on_most_tokens(
 
 
 def test_the_int8_model_holds_no_float_weights_in_its_layers(fast8: Int8Engine) -> None:
-    import torch
+    from core.engines.int8_layers import Int8Embedding, Int8Linear
 
-    from core.engines.int8_layers import Int8Embedding, Int8Linear, ProjectionPart
-
-    model = fast8._model
-    assert not [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
-    tokens = [
-        model.model.shared,
-        model.model.encoder.embed_tokens,
-        model.model.decoder.embed_tokens,
-    ]
-    assert all(isinstance(embedding, Int8Embedding) for embedding in tokens)
-    assert len({embedding.weight_int8.data_ptr() for embedding in tokens}) == 1  # one copy
-    layers = [m for m in model.modules() if isinstance(m, Int8Linear)]
-    parts = [m for m in model.modules() if isinstance(m, ProjectionPart)]
-    config = model.config  # self-attention's q, k, v are one fused layer, kept by its parts
+    runtime = fast8._model
+    net, config = runtime.net, runtime.config
+    assert isinstance(net.embed, Int8Embedding)  # one int8 table for both token embeddings
+    layers = runtime.layers
+    assert all(isinstance(layer, Int8Linear) for layer in layers)
+    # per layer: self-attention's q, k, v as one fused layer (1), its output (1) and the
+    # feed-forward (2); per decoder layer the cross-attention (4); the vocabulary projection
     attention_layers = config.encoder_layers + config.decoder_layers
-    assert len(parts) == 3 * attention_layers
-    assert len({id(part.fused) for part in parts}) == attention_layers
-    # the other layers: output (1) per attention; feed-forward (2) per layer; cross-attention
-    # (4) per decoder layer; the vocabulary projection
-    expected = 3 * attention_layers + 4 * config.decoder_layers + 1
-    assert len(layers) == expected
+    expected = 4 * attention_layers + 4 * config.decoder_layers + 1
+    assert len(layers) == len({id(layer) for layer in layers}) == expected
+    fused = [layer for layer in layers if layer.out_features == 3 * layer.in_features]
+    assert len(fused) == attention_layers
     assert all(layer._packed is not None for layer in layers)
     # Only a decoding step's rows (beams) share a quantization scale; an input's tokens don't.
-    decoder = model.model.decoder.layers[0]
-    assert decoder.fc1.rows_alike and decoder.self_attn.q_proj.fused.layer.rows_alike
-    assert not decoder.encoder_attn.k_proj.rows_alike and model.lm_head.rows_alike
-    assert not model.model.encoder.layers[0].fc1.rows_alike
-    assert all(not t.is_meta for t in model.state_dict().values())
+    decoder = net.decoder_layers[0]
+
+    def layer_of(forward: Any) -> Int8Linear:
+        layer: Int8Linear = forward.__self__
+        return layer
+
+    assert layer_of(decoder.fc1).rows_alike and decoder.attention.fused is not None
+    assert layer_of(decoder.attention.fused).rows_alike and layer_of(net.output).rows_alike
+    assert not layer_of(decoder.cross.projection(1)).rows_alike
+    assert layer_of(decoder.cross.projection(0)).rows_alike
+    assert not layer_of(net.encoder_layers[0].fc1).rows_alike
 
 
 @pytest.mark.parametrize("quantization", ["float32", "int8"])

@@ -50,7 +50,9 @@ def loaded(model: Path, data_dir: Path) -> Int8Engine:
 
 
 def packed_layers(engine: Int8Engine) -> list[bool]:
-    return [m._packed is not None for m in engine._model.modules() if isinstance(m, Int8Linear)]
+    layers = engine._model.layers
+    assert layers and all(isinstance(layer, Int8Linear) for layer in layers)
+    return [layer._packed is not None for layer in layers]
 
 
 def test_ready_comes_before_packing_and_a_reply_waits_for_it(
@@ -130,10 +132,10 @@ def test_a_load_cancelled_at_ready_leaves_no_packing_thread(
 
 
 def test_a_dropped_engine_frees_its_model_at_once(tiny_model: Path, tmp_path: Path) -> None:
-    """No reference cycle through the lean step keeps the weights until a full collection."""
+    """No reference cycle keeps the weights until a full collection."""
     engine = loaded(tiny_model, tmp_path)
     engine.wait_until_packed()
-    decoder = weakref.ref(engine._model.get_decoder())
+    decoder = weakref.ref(engine._model.layers[0])
     gc.disable()
     try:
         del engine

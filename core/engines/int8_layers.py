@@ -149,43 +149,6 @@ def prepack(weight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None
     return torch.ops.quantized.linear_prepack(quantized, bias)
 
 
-class FusedProjections:
-    """Self-attention's query, key and value projections as one int8 product.
-
-    They read the same input, so one call reads the three weights together (one input
-    quantization, one parallel region): greedy decoding took ~5% less time here. The
-    result is the same as three calls, since FBGEMM quantizes an input by its own range.
-    """
-
-    def __init__(self, layer: Int8Linear, width: int) -> None:
-        self.layer = layer
-        self.width = width
-        self._input: torch.Tensor | None = None
-        self._output: torch.Tensor | None = None
-
-    def part(self, inputs: torch.Tensor, index: int) -> torch.Tensor:
-        if index == 0 or inputs is not self._input or self._output is None:
-            self._input, self._output = inputs, self.layer(inputs)
-        output = self._output[..., index * self.width : (index + 1) * self.width]
-        if index == len(PROJECTIONS) - 1:  # q, k, v are asked for in this order
-            self._input = self._output = None
-        return output
-
-
-class ProjectionPart(torch.nn.Module):
-    """One of the fused projections, where the attention module expects its own layer."""
-
-    def __init__(self, fused: FusedProjections, index: int) -> None:
-        super().__init__()
-        self.fused = fused
-        self.index = index
-        self.in_features = fused.layer.in_features
-        self.out_features = fused.width
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        return self.fused.part(inputs, self.index)
-
-
 def fused_projection_layer(parts: list[dict[str, torch.Tensor]]) -> Int8Linear:
     """One int8 layer (not packed) for the q, k and v projections whose tensors are ``parts``."""
     width, in_features = parts[0]["weight_int8"].shape
@@ -196,39 +159,6 @@ def fused_projection_layer(parts: list[dict[str, torch.Tensor]]) -> Int8Linear:
         [part.get("bias", torch.zeros(width)) for part in parts]
     )  # transformers' BlenderBot has biases on all three
     return layer
-
-
-def attach_fused(attention: torch.nn.Module, layer: Int8Linear) -> None:
-    """Make ``layer`` (from ``fused_projection_layer``) ``attention``'s q, k and v."""
-    fused = FusedProjections(layer, layer.out_features // len(PROJECTIONS))
-    for index, name in enumerate(PROJECTIONS):
-        setattr(attention, name, ProjectionPart(fused, index))
-
-
-def mark_decoding_layers(model: torch.nn.Module) -> None:
-    """Layers that only see a decoding step's rows (beams of one position) quantize together.
-
-    Those are BlenderBot's decoder layers and output layer, but not the cross-attention's
-    key and value projections, which read the input's tokens once per reply.
-    """
-    for name, module in model.named_modules():
-        decoding = (name.startswith("model.decoder.") or name == "lm_head") and not name.endswith(
-            ("encoder_attn.k_proj", "encoder_attn.v_proj")
-        )
-        if isinstance(module, Int8Linear):
-            module.rows_alike = decoding
-        elif isinstance(module, ProjectionPart):
-            module.fused.layer.rows_alike = decoding
-
-
-def can_fuse(attention: torch.nn.Module, name: str) -> bool:
-    """Whether ``attention`` is a self-attention with three alike int8 projections."""
-    if name.rsplit(".", 1)[-1] != SELF_ATTENTION:
-        return False
-    layers = [getattr(attention, p, None) for p in PROJECTIONS]
-    return all(isinstance(layer, Int8Linear) for layer in layers) and (
-        len({(layer.in_features, layer.out_features) for layer in layers}) == 1  # type: ignore[union-attr]
-    )
 
 
 TOKEN_EMBEDDINGS = ("shared", "embed_tokens")  # transformers' names; positions stay float
