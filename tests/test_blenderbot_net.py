@@ -169,6 +169,23 @@ def test_one_row_of_a_first_call_goes_to_every_row() -> None:
     assert all(torch.equal(stored[row], keys[0]) for row in range(3))
 
 
+def test_the_first_call_decodes_one_row_and_its_first_reorder_copies_nothing(
+    engine: Int8Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    net = net_of(engine)
+    cache = net.new_cache(4, 8)
+    logits = net.decode(torch.tensor([[1, 40]]), net.encode(input_ids(engine)), cache)
+    assert logits.shape[0] == 1 and cache.rows_alike
+    copied: list[list[int]] = []
+    monkeypatch.setattr(LayerCache, "copy_rows", lambda self, s, t: copied.append(t))
+    cache.reorder([0, 0, 0, 0])
+    assert not copied and cache.slot_of_beam is None and not cache.rows_alike
+    cache.reorder([0, 0, 1, 1])  # now the rows differ: two are copied
+    assert len(copied) == len(cache.layers)
+    with pytest.raises(ValueError, match="3 beams for a cache of 4 rows"):
+        cache.reorder([0, 1, 2])
+
+
 def test_a_beam_with_one_child_each_copies_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     cache = StepCache(1, 3, 4)
     cache.layers[0].append(torch.randn(3, 1, 1, 2), torch.randn(3, 1, 1, 2))
@@ -229,14 +246,28 @@ def test_big_replies_keep_keys_in_bfloat16_and_still_agree_with_transformers(
     assert beam.text
 
 
+def test_a_model_the_network_cannot_run_is_refused_before_any_conversion(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from core.engines.base import EngineError
+
+    folder = shutil.copytree(tiny_model, tmp_path / "tanh-gelu")
+    path = folder / "config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "activation_function": "gelu_new"}))
+    engine = Int8Engine(resolve(str(folder)), tmp_path / "data", 1)
+    with pytest.raises(EngineError, match=r"cannot run.*gelu_new.*transformers engine"):
+        engine.load(lambda percent, text: None)
+    assert not engine.converted_path.exists() and engine._model is None
+
+
 def test_the_shape_refuses_what_the_network_cannot_run(tiny_model: Path) -> None:
     config = json.loads((tiny_model / "config.json").read_text())
     assert Shape.from_config(config).embed_scale == config["d_model"] ** 0.5
     assert Shape.from_config({**config, "scale_embedding": False}).embed_scale == 1.0
     with pytest.raises(ValueError, match="activation"):
         Shape.from_config({**config, "activation_function": "gelu_new"})
-    with pytest.raises(ValueError, match="pre-layer-norm"):
-        Shape.from_config({**config, "normalize_before": False})
 
 
 def test_settings_the_search_does_not_run_are_refused_with_their_name(

@@ -249,6 +249,8 @@ def test_the_fast_engine_continues_as_it_replies(
     assert prefix + text == full_text and "".join(pieces) == text
     if quantization == "float32":  # the same weights and code as the reference
         assert text == reply(blender, FULL.with_changes(max_length=24, min_length=4), prefix)[0]
+        beam = GenerationSettings(num_beams=4, min_length=4, max_length=24)
+        assert reply(engine, beam, prefix)[0] == reply(blender, beam, prefix)[0]
 
 
 # -- Continue on a causal model -----------------------------------------------------------------

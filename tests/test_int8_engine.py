@@ -5,6 +5,7 @@ Tiny random models write gibberish, so replies are compared token id by token id
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -43,6 +44,16 @@ SETTINGS = {
     "greedy-fixed-40": FIXED_GREEDY,
     "beam-10": BEAM,
     "beam-4-fixed-30": GenerationSettings(num_beams=4, min_length=30, max_length=30),
+    "sampled-seed-7": GenerationSettings(
+        num_beams=1, do_sample=True, temperature=0.7, top_k=20, top_p=0.9, seed=7
+    ),
+    "beam-3-sampled-seed-11": GenerationSettings(num_beams=3, do_sample=True, seed=11),
+    "beam-4-penalties": GenerationSettings(
+        num_beams=4, length_penalty=1.5, repetition_penalty=1.3, no_repeat_ngram_size=2
+    ),
+    "greedy-repetition-penalty": GenerationSettings(
+        num_beams=1, do_sample=False, repetition_penalty=1.5, min_length=5, max_length=25
+    ),
 }
 
 
@@ -111,6 +122,29 @@ def test_float32_replies_match_transformers_token_for_token(
             reply.text
             == reference.generate(turns, settings, lambda d: None, threading.Event()).text
         )
+
+
+def test_every_beam_of_a_regenerate_comes_back_as_transformers_returns_them(
+    reference: TransformersEngine, fast32: Int8Engine
+) -> None:
+    """Regenerate under beam search asks for every beam, best first."""
+    import torch
+
+    ids = torch.tensor([fast32.fit(CONVERSATIONS[1]).input_ids])
+    with torch.inference_mode():
+        expected = reference._model.generate(ids, num_beams=5, num_return_sequences=5)
+        got = fast32._model.generate(ids, num_beams=5, num_return_sequences=5)
+    assert got.shape[0] == 5 and torch.equal(got, expected)
+
+
+def test_a_reply_with_no_room_fails_as_transformers_fails(
+    reference: TransformersEngine, fast32: Int8Engine
+) -> None:
+    settings = GenerationSettings(max_length=1)
+    ids = fast32.fit(CONVERSATIONS[0]).input_ids
+    for engine in (reference, fast32):
+        with pytest.raises(ValueError, match="Input length of decoder_input_ids is 1"):
+            engine.token_ids(ids, settings)
 
 
 def test_int8_greedy_replies_agree_with_transformers_on_most_tokens(
@@ -337,6 +371,8 @@ def ended(early: Any) -> bool:
         "garbage",
         "truncated",
         "no-metadata",
+        "header-not-an-object",
+        "metadata-without-parameters",
         "scale-too-short",
         "bias-missing",
         "layer-missing",
@@ -357,6 +393,14 @@ def test_a_damaged_conversion_is_made_again(
         weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     elif damage == "no-metadata":
         (engine.converted_path / "confab.json").write_text("{", encoding="utf-8")
+    elif damage == "header-not-an-object":  # valid JSON, but a list
+        header = b"[1, 2]"
+        weights.write_bytes(len(header).to_bytes(8, "little") + header)
+    elif damage == "metadata-without-parameters":
+        metadata = engine.converted_path / "confab.json"
+        values = json.loads(metadata.read_text(encoding="utf-8"))
+        del values["parameters"]
+        metadata.write_text(json.dumps(values), encoding="utf-8")
     else:
         damage_tensors(weights, damage)
     assert converted(load(engine))

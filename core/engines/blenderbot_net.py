@@ -61,8 +61,6 @@ class Shape:
         activation = str(config.get("activation_function", "gelu"))
         if activation not in ACTIVATIONS:
             raise ValueError(f"the activation '{activation}' is not supported")
-        if not config.get("normalize_before", True):
-            raise ValueError("only pre-layer-norm BlenderBot models are supported")
         d_model = int(config["d_model"])
         return cls(
             d_model=d_model,
@@ -203,8 +201,8 @@ class BlenderbotNet:
     ) -> torch.Tensor:
         """The next token's logits after ``input_ids`` (``[rows, tokens]``), ``[rows, vocab]``.
 
-        A step is one token for each of the cache's rows, in beam order; the first call may
-        give several tokens of one row (the decoder's start and a continuation's prefix),
+        A step is one token for each of the cache's rows, in beam order. The first call may
+        give one row (the decoder's start, and a continuation's prefix: several tokens),
         whose keys and values then go to every row.
         """
         rows, tokens = input_ids.shape
@@ -214,6 +212,11 @@ class BlenderbotNet:
         if tokens > 1 and (past or rows != 1):
             raise ValueError("several tokens at once only for the first call, in one row")
         hidden = self.embed(input_ids) + self.decoder_positions[past : past + tokens]
+        first = past == 0 and rows < cache.rows  # one row, whose keys go to every row
+        if first:
+            cache.rows_alike = True
+        elif rows != cache.rows:
+            raise ValueError(f"{rows} rows for a cache of {cache.rows}")
         beam_of_slot, slot_of_beam = cache.slot_order()
         if beam_of_slot is not None:
             hidden = hidden.index_select(0, beam_of_slot)
@@ -222,9 +225,11 @@ class BlenderbotNet:
             attention = layer.attention
             query, key, value = (attention.heads_of(p) for p in attention.query_key_value(normed))
             keys, values = stored.append(key, value)
+            if first:
+                keys, values = keys[:rows], values[:rows]
             if tokens > 1:  # the first call's tokens see themselves and those before
                 attended = functional.scaled_dot_product_attention(
-                    query, keys[:1], values[:1], is_causal=True, scale=attention.scaling
+                    query, keys, values, is_causal=True, scale=attention.scaling
                 )
             else:
                 attended = attend(query, keys, values, attention.scaling)

@@ -11,7 +11,8 @@ token those of transformers (the tests compare them).
 
 What it does differently: the decoder's start (and a continuation's prefix) is decoded in
 one row, not once per beam, and beam search tells the cache which beam continues which
-(``StepCache.reorder``) instead of reordering every row.
+(``StepCache.reorder``) instead of reordering every row. A setting it does not run is
+refused with its name (``UnsupportedSetting``), never ignored.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from transformers.generation.logits_process import (
     EncoderNoRepeatNGramLogitsProcessor,
     ForcedBOSTokenLogitsProcessor,
     ForcedEOSTokenLogitsProcessor,
+    LogitNormalization,
     LogitsProcessorList,
     MinLengthLogitsProcessor,
     MinNewTokensLengthLogitsProcessor,
@@ -47,22 +49,38 @@ from transformers.generation.stopping_criteria import (
 from core.engines.blenderbot_net import BlenderbotNet
 from core.engines.step_cache import StepCache
 
-# Settings whose processors this module does not build, with the value that means "off".
-UNSUPPORTED_OFF: dict[str, Any] = {
-    "guidance_scale": None,
-    "encoder_repetition_penalty": 1.0,
-    "remove_invalid_values": False,
-    "exponential_decay_length_penalty": None,
-    "top_h": None,
-    "min_p": None,
-    "typical_p": 1.0,
-    "epsilon_cutoff": 0.0,
-    "eta_cutoff": 0.0,
-    "watermarking_config": None,
-    "assistant_model": None,
-    "prompt_lookup_num_tokens": None,
-    "num_beam_groups": 1,
-    "penalty_alpha": None,
+# Settings this module does not run, each with its values that mean "off" (transformers'
+# own default first); any other value is refused with the setting's name.
+UNSUPPORTED_OFF: dict[str, tuple[Any, ...]] = {
+    "guidance_scale": (None, 1.0),
+    "encoder_repetition_penalty": (1.0, None),
+    "remove_invalid_values": (False, None),
+    "exponential_decay_length_penalty": (None,),
+    "top_h": (None,),
+    "min_p": (None,),
+    "typical_p": (1.0, None),
+    "epsilon_cutoff": (0.0, None),
+    "eta_cutoff": (0.0, None),
+    "watermarking_config": (None,),
+    "assistant_model": (None,),
+    "prompt_lookup_num_tokens": (None,),
+    "num_beam_groups": (1, None),
+    "diversity_penalty": (0.0, None),
+    "penalty_alpha": (None,),
+    "constraints": (None,),
+    "force_words_ids": (None,),
+    "dola_layers": (None,),
+    "stop_strings": (None,),
+    "max_time": (None,),
+    "low_memory": (None, False),
+    "token_healing": (None, False),
+    "use_mtp": (None, False),
+    "assistant_early_exit": (None,),
+    "output_scores": (False, None),
+    "output_logits": (False, None),
+    "output_attentions": (False, None),
+    "output_hidden_states": (False, None),
+    "return_dict_in_generate": (False, None),
 }
 
 
@@ -84,8 +102,7 @@ def prepared_config(model_config: GenerationConfig, settings: dict[str, Any]) ->
     if unused:
         raise UnsupportedSetting(f"unknown generation settings: {', '.join(sorted(unused))}")
     for name, off in UNSUPPORTED_OFF.items():
-        value = getattr(config, name, off)
-        if value is not None and value != off:
+        if getattr(config, name, None) not in off:
             raise UnsupportedSetting(f"the fast engine does not support the setting {name}")
     if config.num_beams == 1 and config.num_return_sequences > 1:
         raise UnsupportedSetting("the fast engine returns several replies only from beam search")
@@ -137,6 +154,8 @@ def logits_processors(
             processors.append(TopKLogitsWarper(top_k=config.top_k, min_tokens_to_keep=keep))
         if config.top_p is not None and config.top_p < 1.0:
             processors.append(TopPLogitsWarper(top_p=config.top_p, min_tokens_to_keep=keep))
+    if config.renormalize_logits is True:  # always the last one
+        processors.append(LogitNormalization())
     return processors
 
 
@@ -174,17 +193,27 @@ def generate(
     has_default_max_length = settings.get("max_length") is None and model_config.max_length is None
     config = prepared_config(model_config, settings)
     special_tokens(config)
+    start = config._decoder_start_token_tensor
+    if start is None:
+        raise ValueError("the model has no decoder start token")
     if decoder_input_ids is None:
-        start = config._decoder_start_token_tensor
-        if start is None:
-            raise ValueError("the model has no decoder start token")
         decoder_input_ids = start.view(1, 1)
+    elif int(decoder_input_ids[0, 0]) != int(start):  # as transformers: the start goes first
+        decoder_input_ids = torch.cat([start.view(1, 1), decoder_input_ids], dim=-1)
+    if config.num_beams > 1 and streamer is not None:
+        raise ValueError("`streamer` cannot be used with beam search")
     rows = max(config.num_beams, config.num_return_sequences)
     if streamer is not None:
         streamer.put(decoder_input_ids.expand(rows, -1).cpu())
-    if has_default_max_length:  # as transformers: 20 new tokens, within the positions
-        config.max_length = min(config.max_length + decoder_input_ids.shape[1], net.shape.positions)
-    processors = logits_processors(config, input_ids, decoder_input_ids.shape[1])
+    prompt_length = decoder_input_ids.shape[1]
+    generated_length(config, has_default_max_length, prompt_length, net.shape.positions)
+    if prompt_length >= config.max_length:  # transformers' words
+        raise ValueError(
+            f"Input length of decoder_input_ids is {prompt_length}, but `max_length` is set to"
+            f" {config.max_length}. This can lead to unexpected behavior. You should consider"
+            " increasing `max_length` or, better yet, setting `max_new_tokens`."
+        )
+    processors = logits_processors(config, input_ids, prompt_length)
     stops = StoppingCriteriaList([MaxLengthCriteria(max_length=config.max_length)])
     if config._eos_token_tensor is not None:
         stops.append(EosTokenCriteria(eos_token_id=config._eos_token_tensor))
@@ -198,6 +227,18 @@ def generate(
     if streamer is not None:
         streamer.end()
     return output
+
+
+def generated_length(
+    config: GenerationConfig, has_default_max_length: bool, prompt_length: int, positions: int
+) -> None:
+    """``GenerationMixin._prepare_generated_length`` for an encoder-decoder model."""
+    if config.max_new_tokens is not None:
+        config.max_length = config.max_new_tokens + prompt_length
+    elif has_default_max_length:  # by default 20 new tokens, within the positions
+        config.max_length = min(config.max_length + prompt_length, positions)
+    if config.min_new_tokens is not None:
+        config.min_length = config.min_new_tokens + prompt_length
 
 
 def sample(

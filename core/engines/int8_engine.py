@@ -62,7 +62,8 @@ def supports(folder: ModelFolder) -> bool:
 
 
 class Int8Engine(TransformersEngine):
-    """BlenderBot through transformers with int8 linear layers (float32 for fidelity checks)."""
+    """BlenderBot with int8 linear layers, its own network and search (float32 for the
+    fidelity checks)."""
 
     name = "fast"
 
@@ -97,8 +98,12 @@ class Int8Engine(TransformersEngine):
             from core.engines.int8_model import from_float_model
 
             info = super().load(progress)
-            check_generation_config(self.folder, self._model.generation_config)
-            self._model = from_float_model(self._model)
+            try:
+                check_generation_config(self.folder, self._model.generation_config)
+                self._model = from_float_model(self._model, self.folder.model_id)
+            except BaseException:
+                self._model = self._tokenizer = None
+                raise
             return info
         progress(2, "Starting the inference library…")
         self._start_torch()
@@ -118,7 +123,7 @@ class Int8Engine(TransformersEngine):
         return info
 
     def _load_int8(self, progress: ProgressCallback, target: Path, started: float) -> ModelInfo:
-        from core.engines.int8_model import open_int8_model
+        from core.engines.int8_model import network_shape, open_int8_model
 
         transformers = self._start_transformers()
         progress(5, "Reading the tokenizer…")
@@ -134,7 +139,8 @@ class Int8Engine(TransformersEngine):
                 f"The model in {self.folder.path} could not be loaded: {error}"
             ) from error
         check_generation_config(self.folder, generation)
-        opened: tuple[BlenderbotRuntime, dict[str, Any]] | None = None
+        network_shape(self.folder.model_id, config)
+        opened: tuple[BlenderbotRuntime, int] | None = None
         if self._early is not None:
             progress(8, "Loading the int8 model…")
             try:
@@ -150,14 +156,14 @@ class Int8Engine(TransformersEngine):
             self._early = start_early_layers(target)
             opened = open_int8_model(target, config, generation, self._early)
         assert self._early is not None
-        model, metadata = opened
+        model, parameters = opened
         self._model = model
         self._defaults = generation.to_diff_dict()
         self._packing = self._early.packing
         progress(100, "Ready")  # may raise (the app is closing): then the packing stops
         assert self._packing is not None  # the layers were read
         self._packing.start(self.threads)
-        return self._info(int(metadata["parameters"]), started)
+        return self._info(parameters, started)
 
     def wait_until_packed(self, stop: threading.Event | None = None) -> None:
         """Wait for the layers packed after "Ready" (``Packing``); at once if they are.

@@ -40,7 +40,14 @@ class SafetensorsReader:
         if not 2 <= header_size <= 100_000_000:
             self._stream.close()
             raise ValueError(f"{path.name} is not a safetensors file")
-        self._header: dict[str, Any] = json.loads(self._stream.read(header_size))
+        try:
+            header = json.loads(self._stream.read(header_size))
+        except ValueError:
+            header = None
+        if not isinstance(header, dict):
+            self._stream.close()
+            raise ValueError(f"{path.name} has no safetensors header")
+        self._header: dict[str, Any] = header
         self._header.pop("__metadata__", None)
         self._base = 8 + header_size
 

@@ -69,15 +69,27 @@ def config_dict(config: Any) -> dict[str, Any]:
     return dict(config.to_dict())
 
 
+def network_shape(model_id: str, config: Any) -> Shape:
+    """The network's shape for a model's config, or ``EngineError`` saying why it cannot run."""
+    try:
+        return Shape.from_config(config_dict(config))
+    except (KeyError, TypeError, ValueError) as error:
+        raise EngineError(
+            f"The fast engine cannot run {model_id}: {error}. Choose the transformers engine."
+        ) from error
+
+
 def open_int8_model(
     target: Path, config: Any, generation_config: Any, early: EarlyLayers
-) -> tuple[BlenderbotRuntime, dict[str, Any]]:
-    """The int8 model saved in ``target`` and its metadata, for ``config`` (an AutoConfig)."""
+) -> tuple[BlenderbotRuntime, int]:
+    """The int8 model saved in ``target``, for ``config`` (an AutoConfig), and the float
+    model's parameter count."""
     try:
         metadata: dict[str, Any] = json.loads((target / METADATA_FILE).read_text("utf-8"))
         tied: dict[str, str] = dict(metadata["tied"])
         values = config_dict(config)
-        shape = Shape.from_config(values)
+        shape = Shape.from_config(values)  # checked by ``network_shape`` before
+        parameters = int(metadata["parameters"])
         layers = early.layers()
         with SafetensorsReader(target / WEIGHTS_FILE) as reader:
             parts = FileParts(reader, tied, layers, shape, values)
@@ -85,11 +97,19 @@ def open_int8_model(
         if layers.left():
             raise ValueError(f"the file has layers the model lacks: {layers.left()[:3]}")
         release_free_memory()
-    except (OSError, RuntimeError, ValueError, KeyError, TypeError) as error:
+    except (
+        OSError,
+        RuntimeError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+    ) as error:  # a damaged or foreign file: the engine converts the model again
         raise EngineError(f"The int8 model in {target} cannot be used: {error}") from error
     runtime = BlenderbotRuntime(net, config, generation_config)
     runtime.layers = parts.taken
-    return runtime, metadata
+    return runtime, parameters
 
 
 class FileParts:
@@ -178,9 +198,9 @@ class FileParts:
         return embedding
 
 
-def from_float_model(model: Any) -> BlenderbotRuntime:
+def from_float_model(model: Any, model_id: str) -> BlenderbotRuntime:
     """transformers' own (float) BlenderBot as the fast engine runs it: the same weights."""
-    shape = Shape.from_config(config_dict(model.config))
+    shape = network_shape(model_id, model.config)
     tensors = dict(model.named_parameters())
     tensors.update(dict(model.named_buffers()))
 

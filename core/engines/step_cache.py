@@ -95,6 +95,9 @@ class StepCache:
         self.layers = [LayerCache(rows, capacity, scratch, stored) for _ in range(layers)]
         self.slot_of_beam: list[int] | None = None  # None: beam i is in row i
         self._order: tuple[torch.Tensor, torch.Tensor] | None = None
+        # Every row holds the same keys and values: the first call decodes one row, whose
+        # keys and values go to every row; the first reorder then has nothing to move.
+        self.rows_alike = False
 
     @property
     def length(self) -> int:
@@ -103,6 +106,11 @@ class StepCache:
 
     def reorder(self, parents: list[int]) -> None:
         """Beam ``i`` continues beam ``parents[i]``: move only the rows that must move."""
+        if len(parents) != self.rows:
+            raise ValueError(f"{len(parents)} beams for a cache of {self.rows} rows")
+        if self.rows_alike:  # any row is every beam's parent
+            self.rows_alike = False
+            return
         old = self.slot_of_beam or list(range(len(parents)))
         new: list[int | None] = [None] * len(parents)
         taken: set[int] = set()
