@@ -52,17 +52,20 @@ MAX_RECENT = 8  # as ``gui.app_settings.MAX_RECENT_MODELS``
 #   fast (int8): 1 byte per parameter for the linear layers and the token embedding, which
 #     are int8, plus 4 bytes for each parameter kept in float32 (position embeddings, layer
 #     norms, biases; about 0.1% of these models), so 1 + 3 extra bytes for those;
-#   both: RUNTIME_BYTES for Python, Qt, torch, transformers and the tokenizer, plus
-#     REPLY_BYTES_PER_PARAMETER for a reply's activations and its beam-10 key/value caches,
-#     which grow with the model's width and depth.
+#   plus the runtime (Python, Qt, torch, the tokenizer; transformers' model and generation
+#     code for the transformers engine only) and a reply's activations and beam-10
+#     key/value caches, which grow with the model's width and depth: RUNTIME_BYTES and
+#     REPLY_BYTES_PER_PARAMETER per engine. The fast engine keeps the input's keys and
+#     values once for all beams and a big reply's in bfloat16, so its replies grow less.
 # The fast engine's first load converts the model once in a child process (about 570 MB).
-# Fitted to the app-like peak RSS that ``python -m bench --model 400m|1b|3b`` measured with
-# the fast engine (one run each, 2026-12-01): 400M-distill 0.93 GB, 1B-distill 2.12 GB,
-# 3B 3.58 GB; the formula gives 0.94, 2.15 and 3.59 GB.
+# The fast engine's figures are fitted to the app's peak RSS with it that
+# ``python -m bench --model 400m|1b|3b --repeats 1`` measured (one run each, 2026-12-07, a
+# 2-core Xeon): 400M-distill 0.84 GB, 1B-distill 1.93 GB, 3B 3.29 GB; the formula gives
+# 0.84, 1.97 and 3.30 GB. The transformers engine's are those fitted on 2026-12-01.
 FLOAT32_BYTES = 4
 INT8_BYTES = 1
-RUNTIME_BYTES = 520_000_000
-REPLY_BYTES_PER_PARAMETER = 0.14
+RUNTIME_BYTES: dict[RamEngine, int] = {"transformers": 520_000_000, "fast": 456_000_000}
+REPLY_BYTES_PER_PARAMETER: dict[RamEngine, float] = {"transformers": 0.14, "fast": 0.05}
 
 # The BlenderBot family on the Hugging Face hub. All numbers are approximate:
 # - download: bytes of the weight file a download fetches (``core.models.plan_download``
@@ -179,7 +182,8 @@ def weight_bytes(parameters: int, engine: RamEngine, float32_parameters: int = 0
 def ram_bytes(parameters: int, engine: RamEngine, float32_parameters: int = 0) -> int:
     """Approximate memory for a model of ``parameters`` with ``engine`` (formula above)."""
     weights = weight_bytes(parameters, engine, float32_parameters)
-    return weights + RUNTIME_BYTES + int(REPLY_BYTES_PER_PARAMETER * parameters)
+    reply = int(REPLY_BYTES_PER_PARAMETER[engine] * parameters)
+    return weights + RUNTIME_BYTES[engine] + reply
 
 
 def memory_fits(needed_bytes: int, available_bytes: int) -> bool:

@@ -211,6 +211,33 @@ def test_bfloat16_keys_and_values_are_widened_for_the_attention() -> None:
     assert torch.allclose(wide_values[:, :, :1], values, rtol=1e-2)
 
 
+def test_a_reply_within_its_capacity_never_reallocates_and_a_longer_one_grows() -> None:
+    """The buffers are sized once for the reply (reallocations added ~100 MB to the peak)."""
+    layer = StepCache(1, 2, 4).layers[0]
+    steps = [torch.randn(2, 1, 1, 3) for _ in range(6)]
+    layer.append(steps[0], steps[0])
+    assert layer.keys is not None
+    first = layer.keys.data_ptr()
+    for step in steps[1:4]:
+        layer.append(step, step)
+        assert layer.keys.data_ptr() == first and layer.keys.shape[2] == 4
+    for step in steps[4:]:  # past the capacity: it grows, and keeps what it held
+        keys, _ = layer.append(step, step)
+    assert layer.keys.data_ptr() != first
+    assert torch.equal(keys, torch.cat(steps, dim=2))
+
+
+def test_bfloat16_keys_are_widened_right_after_the_buffers_grow() -> None:
+    cache = StepCache(2, 2, 2, torch.bfloat16)  # two layers share the float32 scratch
+    steps = [torch.randn(2, 1, 1, 3) for _ in range(5)]
+    for step in steps:
+        for layer in cache.layers:
+            keys, values = layer.append(step, step)
+            assert keys.shape[2] == values.shape[2] == layer.length
+    expected = torch.cat(steps, dim=2).to(torch.bfloat16).float()
+    assert torch.equal(keys, expected) and torch.equal(values, expected)
+
+
 def test_big_replies_keep_keys_in_bfloat16_and_still_agree_with_transformers(
     tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

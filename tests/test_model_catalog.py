@@ -174,10 +174,12 @@ def test_memory_per_engine_follows_the_documented_formula() -> None:
     distill = family_entry(TARGET)
     assert distill is not None and distill.parameters is not None
     p, f32 = distill.parameters, distill.float32_parameters
-    reply = int(REPLY_BYTES_PER_PARAMETER * p)
-    assert distill.ram_bytes("transformers") == FLOAT32_BYTES * p + RUNTIME_BYTES + reply
-    assert distill.ram_bytes("fast") == p + 3 * f32 + RUNTIME_BYTES + reply
-    assert ram_bytes(1000, "fast") == 1000 + RUNTIME_BYTES + 140
+    reply = {engine: int(REPLY_BYTES_PER_PARAMETER[engine] * p) for engine in RUNTIME_BYTES}
+    assert distill.ram_bytes("transformers") == (
+        FLOAT32_BYTES * p + RUNTIME_BYTES["transformers"] + reply["transformers"]
+    )
+    assert distill.ram_bytes("fast") == p + 3 * f32 + RUNTIME_BYTES["fast"] + reply["fast"]
+    assert ram_bytes(1000, "fast") == 1000 + RUNTIME_BYTES["fast"] + 50
     fast = distill.ram_bytes("fast")
     transformers = distill.ram_bytes("transformers")
     assert fast is not None and transformers is not None and fast < transformers / 2

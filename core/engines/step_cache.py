@@ -58,11 +58,7 @@ class LayerCache:
         widened = []
         for name, used in (("keys", keys), ("values", values)):
             scratch = self.scratch.get(name)
-            if (
-                scratch is None
-                or scratch.shape[-2] < used.shape[-2]
-                or scratch.shape[0] != used.shape[0]
-            ):
+            if scratch is None or scratch.shape[-2] < used.shape[-2]:
                 shape = (*used.shape[:2], self.keys.shape[-2], used.shape[-1])
                 scratch = self.scratch[name] = torch.empty(shape, dtype=torch.float32)
             part = scratch[:, :, : used.shape[-2]]
