@@ -54,6 +54,20 @@ SETTINGS = {
     "greedy-repetition-penalty": GenerationSettings(
         num_beams=1, do_sample=False, repetition_penalty=1.5, min_length=5, max_length=25
     ),
+    "greedy-no-repeat-1": GenerationSettings(
+        num_beams=1, do_sample=False, no_repeat_ngram_size=1, encoder_no_repeat_ngram_size=1
+    ),
+    "beam-3-no-rules": GenerationSettings(
+        num_beams=3, no_repeat_ngram_size=0, encoder_no_repeat_ngram_size=0, min_length=0
+    ),
+    "sampled-top-k-0": GenerationSettings(
+        num_beams=1, do_sample=True, top_k=0, temperature=1.3, seed=3
+    ),
+    # So small a top-p keeps only the tokens it must (1 alone, 2 under beam search).
+    "sampled-top-p-tiny": GenerationSettings(num_beams=1, do_sample=True, top_p=0.01, seed=5),
+    "beam-3-sampled-top-p-tiny": GenerationSettings(
+        num_beams=3, do_sample=True, top_p=0.01, seed=5
+    ),
 }
 
 
@@ -135,6 +149,68 @@ def test_every_beam_of_a_regenerate_comes_back_as_transformers_returns_them(
         expected = reference._model.generate(ids, num_beams=5, num_return_sequences=5)
         got = fast32._model.generate(ids, num_beams=5, num_return_sequences=5)
     assert got.shape[0] == 5 and torch.equal(got, expected)
+
+
+def edited_model(
+    tiny_model: Path, folder: Path, bias: dict[int, float] | None = None, **generation: Any
+) -> Path:
+    """A copy of ``tiny_model`` with generation settings added to its
+    ``generation_config.json`` and ``bias`` added to its logits' bias (token -> value)."""
+    import torch
+    from transformers import BlenderbotForConditionalGeneration
+
+    model = BlenderbotForConditionalGeneration.from_pretrained(tiny_model)
+    with torch.no_grad():
+        for token, value in (bias or {}).items():
+            model.final_logits_bias[0, token] += value
+    shutil.copytree(tiny_model, folder)
+    (folder / "pytorch_model.bin").unlink()
+    model.save_pretrained(folder)
+    path = folder / "generation_config.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **generation}))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "bias", "generation"),
+    [
+        # </s> as likely as can be: every reply and beam ends as soon as min_length allows
+        ("eager-end", {2: 8.0}, {}),
+        (
+            "own-settings",
+            None,
+            {
+                "max_new_tokens": 12,
+                "min_new_tokens": 8,
+                "suppress_tokens": [7, 8],
+                "begin_suppress_tokens": [9, 10],
+                "forced_bos_token_id": 11,
+            },
+        ),
+    ],
+)
+def test_models_own_settings_and_early_ends_match_transformers(
+    tiny_model: Path,
+    tmp_path: Path,
+    name: str,
+    bias: dict[int, float] | None,
+    generation: dict[str, Any],
+) -> None:
+    folder = edited_model(tiny_model, tmp_path / name, bias, **generation)
+    reference = TransformersEngine(resolve(str(folder)), threads=1)
+    load(reference)
+    fast = fast_engine(folder, tmp_path / "data", "float32")
+    lengths = set()
+    for settings in (GREEDY, BEAM, GenerationSettings(num_beams=4, min_length=10)):
+        for turns in CONVERSATIONS[:2]:
+            ids = fast.fit(turns).input_ids
+            expected = reference.token_ids(ids, settings)
+            assert fast.token_ids(ids, settings) == expected, settings
+            lengths.add(len(expected))
+    if name == "eager-end":  # the replies did end early, on </s>
+        assert min(lengths) < 30
+    else:  # max_new_tokens and min_new_tokens count after the decoder's start
+        assert lengths <= set(range(8, 13))
 
 
 def test_a_reply_with_no_room_fails_as_transformers_fails(

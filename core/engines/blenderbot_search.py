@@ -160,7 +160,8 @@ def logits_processors(
 
 
 def special_tokens(config: GenerationConfig) -> None:
-    """``GenerationMixin._prepare_special_tokens``: eos as a list tensor, pad from eos."""
+    """``GenerationMixin._prepare_special_tokens``: eos as a list tensor, the decoder's
+    start from bos where the model names none."""
 
     def tensor(value: Any) -> torch.Tensor | None:
         return None if value is None else torch.tensor(value, dtype=torch.long)
@@ -168,9 +169,7 @@ def special_tokens(config: GenerationConfig) -> None:
     eos = tensor(config.eos_token_id)
     if eos is not None and eos.ndim == 0:
         eos = eos.unsqueeze(0)
-    pad = tensor(config.pad_token_id)
-    if pad is None and eos is not None:
-        pad = eos[0]
+    pad = tensor(config.pad_token_id)  # None: beam search fills with eos (``fill``)
     start = tensor(config.decoder_start_token_id)
     if start is None:
         start = tensor(config.bos_token_id)
