@@ -134,23 +134,23 @@ class Parts:
 
 
 class EncoderLayer:
-    def __init__(self, prefix: str, shape: Shape, parts: Parts) -> None:
+    """Self-attention and feed-forward, each after its layer norm."""
+
+    def __init__(self, prefix: str, heads: int, d_model: int, parts: Parts) -> None:
         self.self_norm = parts.norm(f"{prefix}.self_attn_layer_norm")
-        self.attention = Attention(f"{prefix}.self_attn", shape.encoder_heads, shape.d_model, parts)
+        self.attention = Attention(f"{prefix}.self_attn", heads, d_model, parts)
         self.final_norm = parts.norm(f"{prefix}.final_layer_norm")
         self.fc1 = parts.linear(f"{prefix}.fc1")
         self.fc2 = parts.linear(f"{prefix}.fc2")
 
 
-class DecoderLayer:
-    def __init__(self, prefix: str, shape: Shape, parts: Parts) -> None:
-        self.self_norm = parts.norm(f"{prefix}.self_attn_layer_norm")
-        self.attention = Attention(f"{prefix}.self_attn", shape.decoder_heads, shape.d_model, parts)
+class DecoderLayer(EncoderLayer):
+    """An encoder layer's parts, and attention to the input between them."""
+
+    def __init__(self, prefix: str, heads: int, d_model: int, parts: Parts) -> None:
+        super().__init__(prefix, heads, d_model, parts)
         self.cross_norm = parts.norm(f"{prefix}.encoder_attn_layer_norm")
-        self.cross = Attention(f"{prefix}.encoder_attn", shape.decoder_heads, shape.d_model, parts)
-        self.final_norm = parts.norm(f"{prefix}.final_layer_norm")
-        self.fc1 = parts.linear(f"{prefix}.fc1")
-        self.fc2 = parts.linear(f"{prefix}.fc2")
+        self.cross = Attention(f"{prefix}.encoder_attn", heads, d_model, parts)
 
 
 class BlenderbotNet:
@@ -163,12 +163,12 @@ class BlenderbotNet:
         self.encoder_positions = parts.tensor("model.encoder.embed_positions.weight")
         self.decoder_positions = parts.tensor("model.decoder.embed_positions.weight")
         self.encoder_layers = [
-            EncoderLayer(f"model.encoder.layers.{i}", shape, parts)
+            EncoderLayer(f"model.encoder.layers.{i}", shape.encoder_heads, shape.d_model, parts)
             for i in range(shape.encoder_layers)
         ]
         self.encoder_norm = parts.norm("model.encoder.layer_norm")
         self.decoder_layers = [
-            DecoderLayer(f"model.decoder.layers.{i}", shape, parts)
+            DecoderLayer(f"model.decoder.layers.{i}", shape.decoder_heads, shape.d_model, parts)
             for i in range(shape.decoder_layers)
         ]
         self.decoder_norm = parts.norm("model.decoder.layer_norm")
