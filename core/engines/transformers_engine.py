@@ -271,8 +271,9 @@ class TransformersEngine:
         prefix_ids: Sequence[int] = (),
         **hooks: Any,
     ) -> torch.Tensor:
-        """transformers' ``generate`` on one model input: the output ids, prompt included
-        (and ``prefix_ids``, the reply being continued: after the decoder's start token for a
+        """The model's ``generate`` on one model input (transformers' own here; the fast
+        engine's runtime takes the same arguments): the output ids, prompt included (and
+        ``prefix_ids``, the reply being continued: after the decoder's start token for a
         seq2seq model, after the prompt for a causal one).
 
         ``seed`` seeds torch before decoding. A causal model gets ``max_new_tokens`` (else
