@@ -364,3 +364,29 @@ def test_a_model_whose_own_settings_the_search_cannot_run_is_refused_at_load(
         engine = Int8Engine(resolve(str(folder)), tmp_path / "data", 1, quantization=quantization)
         with pytest.raises(EngineError, match=r"typical_p.*transformers engine"):
             engine.load(lambda percent, text: None)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True, "never"])
+@pytest.mark.parametrize("length_penalty", [0.65, 1.0, -1.0])
+def test_the_early_stop_check_is_transformers_own(
+    early_stopping: bool | str, length_penalty: float
+) -> None:
+    """Whether an open beam may still beat the finished ones, on random scores: the port
+    against ``GenerationMixin._check_early_stop_heuristic`` itself."""
+    from transformers.generation.utils import GenerationMixin
+
+    from core.engines.blenderbot_search import early_stop_unsatisfied
+
+    generator = torch.Generator().manual_seed(7)
+    for _ in range(50):
+        running = -torch.rand((1, 4), generator=generator) * 30
+        scores = -torch.rand((1, 4), generator=generator) * 3
+        finished = torch.rand((1, 4), generator=generator) > 0.5
+        improvable = torch.rand((1, 1), generator=generator) > 0.2
+        cur_len = int(torch.randint(2, 40, (1,), generator=generator))
+        arguments = (improvable, running, scores, finished, cur_len, 60, 1)
+        expected = GenerationMixin._check_early_stop_heuristic(
+            *arguments, early_stopping=early_stopping, length_penalty=length_penalty
+        )
+        got = early_stop_unsatisfied(*arguments, early_stopping, length_penalty)
+        assert torch.equal(got, expected)

@@ -63,10 +63,13 @@ SETTINGS = {
     "sampled-top-k-0": GenerationSettings(
         num_beams=1, do_sample=True, top_k=0, temperature=1.3, seed=3
     ),
-    # So small a top-p keeps only the tokens it must (1 alone, 2 under beam search).
-    "sampled-top-p-tiny": GenerationSettings(num_beams=1, do_sample=True, top_p=0.01, seed=5),
+    # So small a top-p keeps only the tokens it must (1 alone, 2 under beam search); the
+    # temperature makes the second one likely enough to be drawn.
+    "sampled-top-p-tiny": GenerationSettings(
+        num_beams=1, do_sample=True, top_p=0.01, temperature=4.0, seed=5
+    ),
     "beam-3-sampled-top-p-tiny": GenerationSettings(
-        num_beams=3, do_sample=True, top_p=0.01, seed=5
+        num_beams=3, do_sample=True, top_p=0.01, temperature=4.0, seed=5
     ),
 }
 
@@ -174,8 +177,11 @@ def edited_model(
 @pytest.mark.parametrize(
     ("name", "bias", "generation"),
     [
-        # </s> as likely as can be: every reply and beam ends as soon as min_length allows
+        # </s> as likely as can be (8): every reply and beam ends as soon as min_length
+        # allows; less likely (7): some beams end early, some at max_length
         ("eager-end", {2: 8.0}, {}),
+        ("eager-end-early-stopping", {2: 7.0}, {"early_stopping": True}),
+        ("eager-end-never-stop-early", {2: 7.0}, {"early_stopping": "never"}),
         (
             "own-settings",
             None,
@@ -207,10 +213,31 @@ def test_models_own_settings_and_early_ends_match_transformers(
             expected = reference.token_ids(ids, settings)
             assert fast.token_ids(ids, settings) == expected, settings
             lengths.add(len(expected))
-    if name == "eager-end":  # the replies did end early, on </s>
+    if name.startswith("eager-end"):  # the replies did end early, on </s>
         assert min(lengths) < 30
+        # every beam returned, shorter ones filled out as transformers fills them
+        import torch
+
+        model_input = torch.tensor([fast.fit(CONVERSATIONS[0]).input_ids])
+        with torch.inference_mode():
+            beams = reference._model.generate(model_input, num_beams=4, num_return_sequences=4)
+            got = fast._model.generate(model_input, num_beams=4, num_return_sequences=4)
+        assert torch.equal(got, beams)
     else:  # max_new_tokens and min_new_tokens count after the decoder's start
         assert lengths <= set(range(8, 13))
+
+
+def test_a_prefix_without_the_decoders_start_gets_it_as_with_transformers(
+    reference: TransformersEngine, fast32: Int8Engine
+) -> None:
+    import torch
+
+    ids = torch.tensor([fast32.fit(CONVERSATIONS[0]).input_ids])
+    prefix = torch.tensor([[40, 41, 42]])
+    with torch.inference_mode():
+        expected = reference._model.generate(ids, decoder_input_ids=prefix, max_length=20)
+        got = fast32._model.generate(ids, decoder_input_ids=prefix, max_length=20)
+    assert got[0, :4].tolist() == [1, 40, 41, 42] and torch.equal(got, expected)
 
 
 def test_a_reply_with_no_room_fails_as_transformers_fails(
