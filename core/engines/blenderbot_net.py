@@ -50,6 +50,8 @@ class Shape:
     decoder_heads: int
     encoder_layers: int
     decoder_layers: int
+    encoder_ffn: int
+    decoder_ffn: int
     vocab_size: int
     positions: int
     embed_scale: float
@@ -68,6 +70,8 @@ class Shape:
             decoder_heads=int(config["decoder_attention_heads"]),
             encoder_layers=int(config["encoder_layers"]),
             decoder_layers=int(config["decoder_layers"]),
+            encoder_ffn=int(config["encoder_ffn_dim"]),
+            decoder_ffn=int(config["decoder_ffn_dim"]),
             vocab_size=int(config["vocab_size"]),
             positions=int(config["max_position_embeddings"]),
             embed_scale=math.sqrt(d_model) if config.get("scale_embedding") else 1.0,

@@ -350,7 +350,7 @@ def beam_search(
         still_open = ~(torch.all(finished) & (early_stopping is True))
         if not bool(torch.any(improvable) & still_open & ~torch.all(hits_stop)):
             break
-        cache.reorder([int(parent) for parent in parents])
+        cache.reorder(parents)
         flat_running = running[0, :, :cur_len]
         logits = net.decode(flat_running[:, -1:], encoder, cache)
 

@@ -139,12 +139,12 @@ class Int8Engine(TransformersEngine):
                 f"The model in {self.folder.path} could not be loaded: {error}"
             ) from error
         check_generation_config(self.folder, generation)
-        network_shape(self.folder.model_id, config)
+        shape = network_shape(self.folder.model_id, config)
         opened: tuple[BlenderbotRuntime, int] | None = None
         if self._early is not None:
             progress(8, "Loading the int8 model…")
             try:
-                opened = open_int8_model(target, config, generation, self._early)
+                opened = open_int8_model(target, shape, config, generation, self._early)
             except EngineError as error:  # damaged since it was made: convert again
                 log.warning("%s; converting again", error)
                 self._early.cancel()
@@ -154,7 +154,7 @@ class Int8Engine(TransformersEngine):
             convert_atomically(self.folder, target, progress)
             progress(85, "Loading the int8 model…")
             self._early = start_early_layers(target)
-            opened = open_int8_model(target, config, generation, self._early)
+            opened = open_int8_model(target, shape, config, generation, self._early)
         assert self._early is not None
         model, parameters = opened
         self._model = model

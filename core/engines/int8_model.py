@@ -29,12 +29,19 @@ class BlenderbotRuntime:
     """What the engine calls a model: ``generate`` as transformers' takes it, ``config``
     (the model's ``config.json``) and ``generation_config`` (its defaults)."""
 
-    def __init__(self, net: BlenderbotNet, config: Any, generation_config: Any) -> None:
+    def __init__(
+        self,
+        net: BlenderbotNet,
+        config: Any,
+        generation_config: Any,
+        layers: list[Int8Linear] | None = None,
+        source: Any = None,
+    ) -> None:
         self.net = net
         self.config = config
         self.generation_config = generation_config
-        self.layers: list[Int8Linear] = []  # the int8 ones (packed, or being packed)
-        self.source: Any = None  # the float model the net reads from (fidelity checks)
+        self.layers = layers or []  # the int8 ones (packed, or being packed)
+        self.source = source  # the float model the net reads from (fidelity checks)
 
     def generate(
         self,
@@ -80,19 +87,17 @@ def network_shape(model_id: str, config: Any) -> Shape:
 
 
 def open_int8_model(
-    target: Path, config: Any, generation_config: Any, early: EarlyLayers
+    target: Path, shape: Shape, config: Any, generation_config: Any, early: EarlyLayers
 ) -> tuple[BlenderbotRuntime, int]:
-    """The int8 model saved in ``target``, for ``config`` (an AutoConfig), and the float
-    model's parameter count."""
+    """The int8 model saved in ``target``, of ``shape`` (``network_shape`` of ``config``, an
+    AutoConfig), and the float model's parameter count."""
     try:
         metadata: dict[str, Any] = json.loads((target / METADATA_FILE).read_text("utf-8"))
         tied: dict[str, str] = dict(metadata["tied"])
-        values = config_dict(config)
-        shape = Shape.from_config(values)  # checked by ``network_shape`` before
         parameters = int(metadata["parameters"])
         layers = early.layers()
         with SafetensorsReader(target / WEIGHTS_FILE) as reader:
-            parts = FileParts(reader, tied, layers, shape, values)
+            parts = FileParts(reader, tied, layers, shape)
             net = BlenderbotNet(shape, parts.parts())
         if layers.left():
             raise ValueError(f"the file has layers the model lacks: {layers.left()[:3]}")
@@ -107,9 +112,7 @@ def open_int8_model(
         OverflowError,
     ) as error:  # a damaged or foreign file: the engine converts the model again
         raise EngineError(f"The int8 model in {target} cannot be used: {error}") from error
-    runtime = BlenderbotRuntime(net, config, generation_config)
-    runtime.layers = parts.taken
-    return runtime, parameters
+    return BlenderbotRuntime(net, config, generation_config, layers=parts.taken), parameters
 
 
 class FileParts:
@@ -121,16 +124,11 @@ class FileParts:
         tied: dict[str, str],
         layers: LinearLayers,
         shape: Shape,
-        config: dict[str, Any],
     ) -> None:
         self.reader = reader
         self.tied = tied
         self.layers = layers
         self.shape = shape
-        self.ffn = {
-            "encoder": int(config.get("encoder_ffn_dim", 4 * shape.d_model)),
-            "decoder": int(config.get("decoder_ffn_dim", 4 * shape.d_model)),
-        }
         self.taken: list[Int8Linear] = []
 
     def parts(self) -> Parts:
@@ -142,7 +140,8 @@ class FileParts:
         if name == "lm_head":
             return d, self.shape.vocab_size, False
         own = name.rsplit(".", 1)[-1]
-        ffn = self.ffn["decoder" if name.startswith("model.decoder.") else "encoder"]
+        decoder = name.startswith("model.decoder.")
+        ffn = self.shape.decoder_ffn if decoder else self.shape.encoder_ffn
         if own == "fc1":
             return d, ffn, True
         if own == "fc2":
@@ -209,6 +208,5 @@ def from_float_model(model: Any, model_id: str) -> BlenderbotRuntime:
         return forward
 
     parts = Parts(linear, lambda _: None, tensors.__getitem__, model.get_submodule("model.shared"))
-    runtime = BlenderbotRuntime(BlenderbotNet(shape, parts), model.config, model.generation_config)
-    runtime.source = model
-    return runtime
+    net = BlenderbotNet(shape, parts)
+    return BlenderbotRuntime(net, model.config, model.generation_config, source=model)
